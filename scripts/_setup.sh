@@ -42,5 +42,12 @@ setup_env() {
     echo "Installing gettext (msgfmt) to compile translations…"
     apt-get update -qq && apt-get install -y -qq gettext >/dev/null
   fi
-  (cd nq57 && ../.venv/bin/nq57 compilemessages --verbosity 0)
+  # Compile translations only when a catalogue changed (the .mo files are not committed).
+  local po
+  for po in nq57/locale/*/LC_MESSAGES/django.po; do
+    if [ ! -f "${po%.po}.mo" ] || [ "$po" -nt "${po%.po}.mo" ]; then
+      (cd nq57/locale && ../../.venv/bin/nq57 compilemessages --verbosity 0)
+      break
+    fi
+  done
 }

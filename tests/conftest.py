@@ -94,3 +94,20 @@ def _plain_static_storage(settings):
     # Production uses the hashed manifest built by collectstatic; tests serve files as they are.
     settings.STORAGES = {**settings.STORAGES,
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+
+@pytest.fixture
+def erin(make_user):
+    """An administrator of Hà Nội: holds MANAGE_USERS, but not over Lạng Sơn (alice's and bob's province)."""
+    return make_user("erin", home="P01-SKHCN", role=Role.ORG_ADMIN, scope="P01", full_name="Erin Hà Nội")
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch):
+    # Still argon2 (hashes start "argon2$"), at the smallest cost: a full-cost hash takes ~0.1 s and
+    # would dominate the suite. tests/accounts checks the production cost separately.
+    from django.contrib.auth.hashers import Argon2PasswordHasher
+
+    monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
+    monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 8)
+    monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)

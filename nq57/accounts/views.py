@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import View
@@ -39,11 +40,50 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
 
+def _audit_password_set(user, verb):
+    with transaction.atomic():
+        record(actor=user, obj=user, action=AuditEvent.Action.UPDATE, verb=verb,
+               before={"password": "••••"}, after={"password": "•••• (new)"})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("accounts:password_change_done")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        _audit_password_set(form.user, "password_changed")
+        return response
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "registration/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        _audit_password_set(form.user, "password_reset")
+        actions.clear_login_failures(form.user.username)  # a reset also lifts a lockout
+        return response
+
+
+class _PasswordLinkForm(PasswordResetForm):
+    """The reset e-mail for one known account. Django's form skips accounts without a usable
+    password, which is exactly what a newly created account is."""
+
+    def __init__(self, user):
+        super().__init__({"email": user.email})
+        self.user = user
+
+    def get_users(self, email):
+        return [self.user] if self.user.is_active else []
+
+
 def _send_password_link(request, user):
     """Send the standard password-reset e-mail after the surrounding transaction commits."""
     if not user.email:
         return
-    form = PasswordResetForm({"email": user.email})
+    form = _PasswordLinkForm(user)
     if form.is_valid():
         transaction.on_commit(lambda: form.save(
             request=request, use_https=request.is_secure(),
@@ -174,7 +214,7 @@ class UserListView(LoginRequiredMixin, View):
         if not can_anywhere(request.user, Action.MANAGE_USERS):
             raise PermissionDenied
         users = User.objects.restrict(request.user, Action.MANAGE_USERS).select_related("organisation")
-        query = (request.GET.get("q") or "").strip()[:100]
+        query = (request.GET.get("q") or "").replace("\x00", "").strip()[:100]  # PostgreSQL refuses NUL
         if query:
             key = fold(query)
             users = users.filter(Q(username__icontains=query) | Q(email__icontains=query)
@@ -296,7 +336,7 @@ class UserDetailView(LoginRequiredMixin, View):
             messages.success(request, _("An e-mail to set a new password was sent."))
         elif operation == "revoke":
             grant_id = request.POST.get("grant", "")
-            grant = RoleGrant.objects.filter(pk=int(grant_id) if grant_id.isdigit() else 0, user=user).first()
+            grant = RoleGrant.objects.filter(pk=int(grant_id) if grant_id.isdecimal() else 0, user=user).first()
             if grant is None:
                 messages.error(request, _("That role grant no longer exists."))
                 return self._render(request, user, status=400)
@@ -313,5 +353,12 @@ class UserHistoryView(LoginRequiredMixin, View):
         user = get_object_or_404(User, pk=pk)
         if not can(request.user, Action.MANAGE_USERS, user):
             raise PermissionDenied
-        page = Paginator(history_for(user), 50).get_page(request.GET.get("page"))
+        # The account's own rows plus the grants given to or taken from it.
+        grant_type = ContentType.objects.get_for_model(RoleGrant)
+        events = AuditEvent.objects.filter(
+            Q(pk__in=history_for(user).values("pk"))
+            | Q(content_type=grant_type, after__user=user.pk)
+            | Q(content_type=grant_type, before__user=user.pk)
+        ).select_related("actor")
+        page = Paginator(events, 50).get_page(request.GET.get("page"))
         return render(request, "audit/history.html", {"object": user, "page": page, "back_url": user.get_absolute_url()})

@@ -302,7 +302,9 @@ def load_org_map(*, actor=None, with_communes=True):
             VietNamDivisionType.DAC_KHU: Kind.SPECIAL_ZONE,
         }
         commune_specs = [
-            {"code": f"X{int(ward.code):05d}", "parent": by_number[int(ward.province_code)], "name": ward.name,
+            {"code": f"X{int(ward.code):05d}", "parent": by_number[int(ward.province_code)],
+             # The source writes a few names with a lower-case type ("xã Bắc Sơn"); official style capitalises it.
+             "name": ward.name[:1].upper() + ward.name[1:],
              "kind": kinds[ward.division_type], "admin_code": f"{int(ward.code):05d}", "sort_order": int(ward.code),
              "valid_from": PROVINCE_REFORM_DATE}
             for ward in Ward.iter_all()

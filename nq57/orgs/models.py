@@ -44,6 +44,7 @@ class OrganisationQuerySet(RestrictedQuerySet):
 
     def search(self, text):
         """Match names and aliases with or without diacritics ("ha noi" finds "Hà Nội")."""
+        text = text.replace("\x00", "")  # PostgreSQL refuses NUL in a string parameter
         key = fold(text)
         if not key:
             return self.none()
@@ -102,6 +103,11 @@ class Organisation(models.Model):
     @property
     def is_active(self):
         return self.valid_until is None or self.valid_until >= timezone.localdate()
+
+    @property
+    def kind_badge(self):
+        """Show the type next to the name only where the name does not already say it."""
+        return self.kind not in PROVINCE_KINDS | COMMUNE_KINDS | {Kind.CATEGORY}
 
     @property
     def is_local(self):

@@ -27,6 +27,7 @@ PROVINCE_PREFIXES = ("", "tinh ", "thanh pho ", "tp ", "ubnd ", "ubnd tinh ", "u
 COMMUNE_PREFIXES = ("", "ubnd ", "uy ban nhan dan ")
 CONNECTORS = {"va", "cung", "voi"}
 MAX_SPAN = 16
+VIA_RANK = {"exact": 0, "abbreviation": 1, "alias": 2, "prefix": 3, "folded": 4}
 
 
 @dataclass
@@ -100,6 +101,8 @@ class Resolver:
                 for prefix in COMMUNE_PREFIXES:
                     self._add(prefix + name_key, ("org", org.pk, "exact" if not prefix else "prefix"))
             self._add(name_key, ("org", org.pk, "exact"))
+            # Short names shown across the site ("Sở KH&CN Lạng Sơn") must resolve too, not only aliases.
+            self._add(search_key(org.short_name), ("org", org.pk, "abbreviation"))
         aliases = OrganisationAlias.objects.filter(organisation_id__in=self.orgs.keys()) if self.within else \
             OrganisationAlias.objects.all()
         for alias_org, key, kind in aliases.values_list("organisation_id", "key", "kind"):
@@ -137,7 +140,11 @@ class Resolver:
         org_targets = [t for t in targets if t[0] == "org"]
         if groups and not org_targets and len(groups) == 1:
             return Resolution(text, GROUP, group=self.groups[groups.pop()], via="group")
-        named = {t[1]: t[2] for t in org_targets}
+        # One body can sit under a key twice ("Tỉnh X" is its name and a prefixed form): report the
+        # most direct way, not whichever the set yields first (set order changes between runs).
+        named = {}
+        for _kind, org_id, via in sorted(org_targets, key=lambda t: (VIA_RANK.get(t[2], len(VIA_RANK)), t[1])):
+            named.setdefault(org_id, via)
         # Several names can lead to one body today (a former name and the successor): that is not ambiguity.
         current = {}
         for org_id, via in named.items():

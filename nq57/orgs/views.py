@@ -20,6 +20,7 @@ from .models import Organisation
 from .resolution import Resolver
 
 SEARCH_LIMIT = 50
+MAX_ID = 2**63 - 1  # ids are 64-bit
 TREE_DEPTH = 2  # root, its categories, and the bodies and provinces under them
 
 
@@ -60,7 +61,8 @@ class OrganisationTreeView(View):
             for node in nodes:
                 node.loaded_children = sorted(children.get(node.pk, []), key=lambda o: (o.sort_order, o.name))
             context["roots"] = children.get(None, [])
-        template = "orgs/_search_results.html" if request.headers.get("HX-Request") and query else "orgs/tree.html"
+        # htmx asks for the results region only (search as you type, or the tree again when cleared).
+        template = "orgs/_results.html" if request.headers.get("HX-Request") else "orgs/tree.html"
         return render(request, template, context)
 
 
@@ -134,8 +136,10 @@ def api_organisations(request):
     if q := (request.GET.get("q") or "").strip():
         qs = qs.search(q[:100])
     if parent := request.GET.get("parent"):
-        if not parent.isdigit():
+        if not parent.isdecimal():  # isdigit() would let "²" through to int()
             errors["parent"] = _("Must be a number.")
+        elif int(parent) > MAX_ID:
+            qs = qs.none()  # no such id; the database driver would overflow on it
         else:
             qs = qs.filter(parent_id=int(parent))
     if kind := request.GET.get("kind"):

@@ -28,6 +28,7 @@ class Command(BaseCommand):
             sys.executable, "-m", "gunicorn", "nq57.wsgi:application", "--bind", bind,
             "--workers", str(workers), "--threads", str(threads), "--access-logfile", "-",
             "--graceful-timeout", "10", "--timeout", "60",
+            "--no-control-socket",  # gunicorn 27 defaults to one shared socket in $HOME; several NQ57s may run
         ], env=env)
         children.append(web)
         self.stdout.write(self.style.SUCCESS(f"NQ57 is running at http://{bind}/ (Ctrl-C to stop)"))

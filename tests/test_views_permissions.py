@@ -1,0 +1,287 @@
+"""Every page and API endpoint, four ways: anonymous, an account without a role, a role in scope,
+a role out of scope (NetBox's habit). Then what each of them sees on the pages that everyone may open."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from nq57.orgs.models import Organisation
+
+pytestmark = pytest.mark.django_db
+
+PERSONAS = ["anonymous", "no_role", "in_scope", "out_of_scope"]
+
+# Who plays "in scope" and "out of scope": for pages that need VIEW, alice (focal officer of Lạng Sơn)
+# and charlie (focal officer of Hà Nội); for pages that need MANAGE_USERS, bob (administrator of Lạng Sơn)
+# and erin (administrator of Hà Nội). Every target below is in Lạng Sơn.
+CAST = {"view": ("alice", "charlie"), "manage": ("bob", "erin")}
+
+LOGIN = "login"  # a redirect to the login page
+REDIRECT = "redirect"  # any other redirect
+
+
+def _p20():
+    return Organisation.objects.get(code="P20")
+
+
+def _alice_pk():
+    from nq57.accounts.models import User
+
+    return User.objects.get(username="alice").pk
+
+
+# (URL name, method, path maker, cast, {persona: expected})
+ALL = {p: 200 for p in PERSONAS}
+LOGGED_IN = {"anonymous": LOGIN, "no_role": 200, "in_scope": 200, "out_of_scope": 200}
+SCOPED = {"anonymous": LOGIN, "no_role": 403, "in_scope": 200, "out_of_scope": 403}
+MATRIX = [
+    ("core:home", "get", lambda: "/", "view", ALL),
+    ("core:healthz", "get", lambda: "/healthz", "view", ALL),
+    ("set_language", "post", lambda: "/i18n/setlang/", "view", {p: REDIRECT for p in PERSONAS}),
+    ("orgs:tree", "get", lambda: "/organisations/", "view", ALL),
+    ("orgs:tree", "get", lambda: "/organisations/?q=lang+son", "view", ALL),
+    ("orgs:detail", "get", lambda: f"/organisations/{_p20().pk}/", "view", ALL),
+    ("orgs:children", "get", lambda: f"/organisations/{_p20().pk}/children/", "view", ALL),
+    ("orgs:history", "get", lambda: f"/organisations/{_p20().pk}/history/", "view", SCOPED),
+    ("accounts:login", "get", lambda: "/accounts/login/", "view",
+     {"anonymous": 200, "no_role": REDIRECT, "in_scope": REDIRECT, "out_of_scope": REDIRECT}),
+    ("accounts:logout", "post", lambda: "/accounts/logout/", "view", {p: REDIRECT for p in PERSONAS}),
+    ("accounts:password_change", "get", lambda: "/accounts/password-change/", "view", LOGGED_IN),
+    ("accounts:password_change_done", "get", lambda: "/accounts/password-change/done/", "view", LOGGED_IN),
+    ("accounts:password_reset", "get", lambda: "/accounts/password-reset/", "view", ALL),
+    ("accounts:password_reset_done", "get", lambda: "/accounts/password-reset/sent/", "view", ALL),
+    ("accounts:password_reset_confirm", "get", lambda: "/accounts/reset/MQ/bad-token/", "view", ALL),
+    ("accounts:password_reset_complete", "get", lambda: "/accounts/reset/done/", "view", ALL),
+    ("accounts:2fa_verify", "get", lambda: "/accounts/2fa/verify/", "view", LOGGED_IN),
+    ("accounts:2fa_setup", "get", lambda: "/accounts/2fa/setup/", "view", LOGGED_IN),
+    ("accounts:2fa_disable", "post", lambda: "/accounts/2fa/disable/", "view",
+     {"anonymous": LOGIN, "no_role": REDIRECT, "in_scope": REDIRECT, "out_of_scope": REDIRECT}),
+    ("accounts:profile", "get", lambda: "/accounts/profile/", "view", LOGGED_IN),
+    ("accounts:user_list", "get", lambda: "/accounts/users/", "manage",
+     # erin administers Hà Nội: she may open the list, which shows only her own province.
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": 200, "out_of_scope": 200}),
+    ("accounts:user_detail", "get", lambda: f"/accounts/users/{_alice_pk()}/", "manage", SCOPED),
+    ("accounts:user_detail", "post", lambda: f"/accounts/users/{_alice_pk()}/", "manage",
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": REDIRECT, "out_of_scope": 403}),
+    ("accounts:user_history", "get", lambda: f"/accounts/users/{_alice_pk()}/history/", "manage", SCOPED),
+    ("accounts:org_admin", "get", lambda: f"/accounts/organisations/{_p20().pk}/", "manage", SCOPED),
+    ("accounts:org_admin", "post", lambda: f"/accounts/organisations/{_p20().pk}/", "manage",
+     # In scope, an empty form comes back with its errors.
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": 400, "out_of_scope": 403}),
+    ("api_organisations", "get", lambda: "/api/v1/organisations/", "view", ALL),
+    ("api_organisation", "get", lambda: f"/api/v1/organisations/{_p20().pk}/", "view", ALL),
+    ("api_resolve", "get", lambda: "/api/v1/resolve/?name=L%E1%BA%A1ng+S%C6%A1n", "view",
+     {"anonymous": 401, "no_role": 200, "in_scope": 200, "out_of_scope": 200}),
+]
+
+# What a POST in the matrix sends: harmless operations.
+POST_DATA = {
+    "set_language": {"language": "vi", "next": "/"},
+    "accounts:user_detail": {"operation": "enable"},
+}
+
+
+def _all_url_names(patterns=None, namespace=""):
+    names = set()
+    for entry in patterns if patterns is not None else get_resolver().url_patterns:
+        if isinstance(entry, URLResolver):
+            inner = f"{namespace}{entry.namespace}:" if entry.namespace else namespace
+            names |= _all_url_names(entry.url_patterns, inner)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(namespace + entry.name)
+    return names
+
+
+def test_the_matrix_covers_every_named_url():
+    # A new view must be added to MATRIX above before this passes.
+    assert _all_url_names() - {row[0] for row in MATRIX} == set()
+
+
+@pytest.fixture
+def as_persona(client, request, settings, alice):
+    # alice always exists: the account pages target her. The matrix is about scopes; two-factor has its own tests.
+    settings.REQUIRE_ADMIN_2FA = False
+
+    def login(persona, cast):
+        if persona == "anonymous":
+            return client
+        name = {"no_role": "dave", "in_scope": CAST[cast][0], "out_of_scope": CAST[cast][1]}[persona]
+        client.force_login(request.getfixturevalue(name))
+        return client
+
+    return login
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name, method, path, cast, expected", MATRIX,
+                         ids=[f"{row[1]}-{row[0]}-{i}" for i, row in enumerate(MATRIX)])
+def test_each_view_answers_each_persona_as_expected(as_persona, persona, name, method, path, cast, expected):
+    client = as_persona(persona, cast)
+    url = path()
+    if method == "get":
+        response = client.get(url)
+    else:
+        response = client.post(url, POST_DATA.get(name, {}))
+    want = expected[persona]
+    if want == LOGIN:
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/login/?next="), response["Location"]
+    elif want == REDIRECT:
+        assert response.status_code == 302, url
+        assert not response["Location"].startswith("/accounts/login/"), response["Location"]
+    else:
+        assert response.status_code == want, url
+
+
+@pytest.mark.parametrize("url", ["/api/v1/organisations/", "/api/v1/resolve/?name=x", "/api/v1/nowhere/"])
+def test_api_errors_and_answers_are_json(client, url):
+    response = client.get(url)
+    assert response["Content-Type"] == "application/json"
+
+
+# --- what each persona sees --------------------------------------------------------------------
+
+
+PEOPLE_SECTION = 'id="people-h"'
+
+
+@pytest.mark.parametrize("who, sees_people", [
+    (None, False), ("dave", False), ("charlie", False), ("alice", True), ("bob", True), ("root", True),
+])
+def test_the_people_section_of_an_organisation_shows_only_to_viewers_in_scope(client, request, org, alice, who,
+                                                                             sees_people):
+    if who:
+        client.force_login(request.getfixturevalue(who))
+    body = client.get(f"/organisations/{org('P20-SKHCN').pk}/").content.decode()
+    assert (PEOPLE_SECTION in body) is sees_people
+    # alice works at Lạng Sơn's department: her name is part of that section.
+    assert ("Alice Lạng Sơn" in body) is sees_people
+
+
+@pytest.mark.parametrize("who, may_manage, may_see_history", [
+    (None, False, False), ("dave", False, False), ("charlie", False, False), ("alice", False, True),
+    ("bob", True, True), ("erin", False, False),
+])
+def test_organisation_page_links_follow_the_viewers_rights(client, request, org, who, may_manage, may_see_history):
+    if who:
+        client.force_login(request.getfixturevalue(who))
+    pk = org("P20").pk
+    body = client.get(f"/organisations/{pk}/").content.decode()
+    assert (f'href="/accounts/organisations/{pk}/"' in body) is may_manage
+    assert (f'href="/organisations/{pk}/history/"' in body) is may_see_history
+
+
+@pytest.mark.parametrize("who, sees_menu", [
+    (None, False), ("dave", False), ("alice", False), ("bob", True), ("erin", True),
+])
+def test_the_users_menu_shows_only_to_administrators(client, request, who, sees_menu):
+    if who:
+        client.force_login(request.getfixturevalue(who))
+    assert ('href="/accounts/users/"' in client.get("/").content.decode()) is sees_menu
+
+
+def test_each_administrator_lists_only_the_people_of_their_province(client, alice, bob, charlie, erin):
+    client.force_login(erin)
+    assert {u.username for u in client.get("/accounts/users/").context["page"]} == {"charlie", "erin"}
+    client.force_login(bob)
+    assert {u.username for u in client.get("/accounts/users/").context["page"]} == {"alice", "bob"}
+
+
+def test_the_user_list_searches_within_scope_only(client, bob, alice, charlie):
+    client.force_login(bob)
+    assert [u.username for u in client.get("/accounts/users/?q=charlie").context["page"]] == []
+    assert [u.username for u in client.get("/accounts/users/?q=ALICE").context["page"]] == ["alice"]
+    # Searching by organisation name, without diacritics.
+    assert {u.username for u in client.get("/accounts/users/?q=so khoa hoc va cong nghe lang").context["page"]} == {
+        "alice", "bob"}
+
+
+def test_the_map_tree_is_public_and_shows_the_top_levels(client, org):
+    response = client.get("/organisations/")
+    body = response.content.decode()
+    for code in ("BCDTW", "CP", "DP"):
+        assert org(code).name in body
+    assert org("P20").name in body  # provinces are at depth 2, open by default
+    assert org("X00004").name not in body  # communes load on demand
+
+
+@pytest.mark.parametrize("query, expected_name", [
+    ("lang son", "Tỉnh Lạng Sơn"),
+    ("Lạng Sơn", "Tỉnh Lạng Sơn"),
+    ("LANG SON", "Tỉnh Lạng Sơn"),
+    ("ha noi", "Thành phố Hà Nội"),
+    ("xa tan hoa", "Xã Tân Hòa"),
+    ("bo khoa hoc", "Bộ Khoa học và Công nghệ"),
+    ("MOST", "Bộ Khoa học và Công nghệ"),  # an alias
+    ("P20", "Tỉnh Lạng Sơn"),  # a code
+])
+def test_the_tree_search_ignores_diacritics_and_case(client, query, expected_name):
+    matches = client.get("/organisations/", {"q": query}).context["matches"]
+    assert expected_name in {m.name for m in matches}
+
+
+def test_a_search_for_xa_finds_communes_and_caps_the_list(client):
+    response = client.get("/organisations/", {"q": "xa"})
+    matches = response.context["matches"]
+    assert len(matches) == 50 and response.context["truncated"]
+    assert any(m.name.startswith("Xã ") for m in matches)
+
+
+def test_search_results_show_where_each_match_sits(client, org):
+    matches = client.get("/organisations/", {"q": "Phường Ba Đình"}).context["matches"]
+    (ba_dinh,) = [m for m in matches if m.code == "X00004"]
+    assert ba_dinh.trail == [org("DP").name, org("P01").name]
+
+
+def test_former_organisations_are_searched_only_on_request(client):
+    assert "Bộ Thông tin và Truyền thông" not in {
+        m.name for m in client.get("/organisations/", {"q": "thong tin va truyen thong"}).context["matches"]}
+    assert "Bộ Thông tin và Truyền thông" in {
+        m.name for m in client.get("/organisations/", {"q": "thong tin va truyen thong", "former": "1"}
+                                   ).context["matches"]}
+
+
+def test_an_htmx_search_returns_only_the_results_fragment(client):
+    response = client.get("/organisations/", {"q": "lang son"}, HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert "Tỉnh Lạng Sơn" in body
+    assert "<html" not in body
+
+
+def test_the_children_fragment_lists_a_provinces_units_and_communes(client, org):
+    response = client.get(f"/organisations/{org('P20').pk}/children/")
+    names = [c.name for c in response.context["children"]]
+    assert names[:2] == [org("P20-BCD").name, org("P20-SKHCN").name]  # the province's own units first
+    assert len(names) == org("P20").children.count()
+    assert "<html" not in response.content.decode()
+
+
+def test_a_former_organisation_page_points_to_its_successor(client, org):
+    body = client.get(f"/organisations/{org('BTTTT').pk}/").content.decode()
+    assert f'href="/organisations/{org("BKHCN").pk}/"' in body
+
+
+def test_the_api_lists_the_public_map(client, org):
+    data = client.get("/api/v1/organisations/", {"q": "lang son", "kind": "province"}).json()
+    assert [r["code"] for r in data["results"]] == ["P20"]
+    result = data["results"][0]
+    assert (result["name"], result["admin_code"]) == ("Tỉnh Lạng Sơn", "20")
+    assert result["url"] == f"/organisations/{org('P20').pk}/"
+    children = client.get("/api/v1/organisations/", {"parent": org("P20").pk}).json()
+    assert children["count"] == org("P20").children.count()
+
+
+def test_the_api_detail_includes_aliases_and_ancestors(client, org):
+    data = client.get(f"/api/v1/organisations/{org('BKHCN').pk}/").json()
+    assert "Bộ KH&CN" in data["aliases"]
+    assert [a["name"] for a in data["ancestors"]] == [org("BCDTW").name, org("CP").name]
+    assert "people" not in data and "grants" not in data
+
+
+def test_the_resolve_api_explains_its_answer(client, dave):
+    client.force_login(dave)
+    (result,) = client.get("/api/v1/resolve/", {"name": "Bộ Thông tin và Truyền thông"}).json()["results"]
+    assert (result["status"], result["via"]) == ("resolved", "history")
+    assert result["organisation"]["code"] == "BKHCN" and result["named"]["code"] == "BTTTT"
+    results = client.get("/api/v1/resolve/", {"name": "Bộ Y tế, các bộ, ngành, địa phương", "list": "1"}).json()
+    assert [r["status"] for r in results["results"]] == ["resolved", "group"]
+    assert results["results"][1]["group"]["code"] == "bo-nganh-dia-phuong"
