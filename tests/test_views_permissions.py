@@ -42,6 +42,10 @@ MATRIX = [
     ("orgs:detail", "get", lambda: f"/organisations/{_p20().pk}/", "view", ALL),
     ("orgs:children", "get", lambda: f"/organisations/{_p20().pk}/children/", "view", ALL),
     ("orgs:history", "get", lambda: f"/organisations/{_p20().pk}/history/", "view", SCOPED),
+    ("orgs:edit", "get", lambda: f"/organisations/{_p20().pk}/edit/", "manage", SCOPED),
+    ("orgs:edit", "post", lambda: f"/organisations/{_p20().pk}/edit/", "manage",
+     # in scope: an empty POST names no operation, so the page answers 400 with a message
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": 400, "out_of_scope": 403}),
     ("accounts:login", "get", lambda: "/accounts/login/", "view",
      {"anonymous": 200, "no_role": REDIRECT, "in_scope": REDIRECT, "out_of_scope": REDIRECT}),
     ("accounts:logout", "post", lambda: "/accounts/logout/", "view", {p: REDIRECT for p in PERSONAS}),

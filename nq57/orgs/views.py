@@ -1,12 +1,13 @@
 """Organisation map pages. The names and shape of the map are public; people, grants and the
 audit history of an organisation are shown only to those whose scope covers it."""
 
+from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views import View
@@ -16,8 +17,10 @@ from nq57.core.permissions import can
 from nq57.core.roles import Action
 from nq57.core.text import fold
 
+from . import actions
+from .forms import DetailsForm, MergeForm, RenameForm, SplitForm, UnitForm
 from .models import Organisation
-from .resolution import Resolver
+from .resolution import AMBIGUOUS, RESOLVED, Resolver
 
 SEARCH_LIMIT = 50
 MAX_ID = 2**63 - 1  # ids are 64-bit
@@ -98,6 +101,7 @@ class OrganisationDetailView(View):
             "predecessors": org.predecessors.all(),
             "may_view": may_view,
             "may_manage": request.user.is_authenticated and can(request.user, Action.MANAGE_USERS, org),
+            "may_change": request.user.is_authenticated and can(request.user, Action.CHANGE_ORG, org),
         }
         if may_view:
             context["people"] = org.people.filter(is_active=True).order_by("full_name", "username")
@@ -114,6 +118,104 @@ class OrganisationHistoryView(LoginRequiredMixin, View):
             raise PermissionDenied
         page = Paginator(history_for(org), 50).get_page(request.GET.get("page"))
         return render(request, "audit/history.html", {"object": org, "page": page, "back_url": org.get_absolute_url()})
+
+
+def _free_code(parent):
+    """A new unit code under `parent`: PARENT-001, PARENT-002, …"""
+    taken = set(Organisation.objects.filter(code__startswith=f"{parent.code}-").values_list("code", flat=True))
+    number = 1
+    while f"{parent.code}-{number:03d}" in taken:
+        number += 1
+    return f"{parent.code}-{number:03d}"
+
+
+class OrganisationEditView(LoginRequiredMixin, View):
+    """Edit an organisation and record its dated history: rename, merge into, split, add a unit."""
+
+    FORMS = {"details": DetailsForm, "rename": RenameForm, "merge": MergeForm, "unit": UnitForm, "split": SplitForm}
+
+    def _org(self, request, pk):
+        org = get_object_or_404(Organisation.objects.select_related("parent"), pk=pk)
+        if not can(request.user, Action.CHANGE_ORG, org):
+            raise PermissionDenied
+        return org
+
+    def _render(self, request, org, bound=None, status=200):
+        forms = {
+            "details": DetailsForm(prefix="details", initial={"short_name": org.short_name, "name_en": org.name_en,
+                                                              "website": org.website}),
+            "rename": RenameForm(prefix="rename"), "merge": MergeForm(prefix="merge"),
+            "unit": UnitForm(prefix="unit"), "split": SplitForm(prefix="split"),
+        }
+        if bound:
+            forms[bound[0]] = bound[1]
+        return render(request, "orgs/edit.html", {"org": org, "forms": forms, "active": bound[0] if bound else ""},
+                      status=status)
+
+    def get(self, request, pk):
+        return self._render(request, self._org(request, pk))
+
+    def post(self, request, pk):
+        org = self._org(request, pk)
+        operation = request.POST.get("operation", "")
+        form_class = self.FORMS.get(operation)
+        if form_class is None:
+            messages.error(request, _("Unknown operation."))
+            return self._render(request, org, status=400)
+        form = form_class(request.POST, prefix=operation)
+        if form.is_valid():
+            try:
+                result = self._apply(request, org, operation, form.cleaned_data, form)
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            except PermissionDenied:
+                form.add_error(None, _("Your roles do not allow this change there."))
+            else:
+                if result is not None:
+                    messages.success(request, _("Saved."))
+                    return redirect(result.get_absolute_url())
+        return self._render(request, org, (operation, form), status=400)
+
+    def _apply(self, request, org, operation, data, form):
+        actor = request.user
+        if operation == "details":
+            return actions.update_organisation(actor=actor, organisation=org, **data)
+        if operation == "rename":
+            return actions.rename_organisation(actor=actor, organisation=org, **data)
+        if operation == "merge":
+            target = self._target(data["into"], form)
+            if target is None:
+                return None
+            actions.merge_organisation(actor=actor, organisation=org, into=target,
+                                       effective_date=data["effective_date"], legal_basis=data["legal_basis"],
+                                       note=data["note"])
+            return org
+        if operation == "unit":
+            return actions.create_organisation(actor=actor, parent=org, name=data["name"], kind=data["kind"],
+                                               code=data["code"] or _free_code(org))
+        # split: the new body sits beside this one, under the same parent
+        parent = org.parent or org
+        return actions.split_organisation(actor=actor, source=org, parent=parent, name=data["name"],
+                                          kind=data["kind"], code=data["code"] or _free_code(parent),
+                                          effective_date=data["effective_date"], legal_basis=data["legal_basis"])
+
+    @staticmethod
+    def _target(text, form):
+        """The organisation named by a code or a name (through the name-resolution service)."""
+        by_code = Organisation.objects.filter(code__iexact=text.strip()).first()
+        if by_code is not None:
+            return by_code
+        result = Resolver().resolve(text)
+        if result.status == RESOLVED:
+            return result.organisation
+        if result.status == AMBIGUOUS:
+            choices = "; ".join(f"{c.name} ({c.code})" for c in result.candidates[:8])
+            form.add_error("into", _("Several organisations have this name; type the code: %(choices)s")
+                           % {"choices": choices})
+        else:
+            form.add_error("into", _("No organisation has this code or name."))
+        return None
 
 
 # --- JSON API ------------------------------------------------------------------------------
