@@ -30,12 +30,11 @@ setup_env() {
   want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "Installing pinned dependencies…"
-    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-    if [ -n "$extras" ]; then
-      .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[${extras}]"
-    else
-      .venv/bin/python -m pip install --quiet --disable-pip-version-check -e .
-    fi
+    local target="."
+    [ -n "$extras" ] && target=".[${extras}]"
+    # This workplace's pip configuration names local mirrors that may be absent: drop those notices only.
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip 2>&1 | { grep -v "^WARNING: Location" || true; }
+    .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$target" 2>&1 | { grep -v "^WARNING: Location" || true; }
     echo "$want" > "$stamp"
   fi
   if ! command -v msgfmt >/dev/null 2>&1; then
