@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "nq57.audit",
     "nq57.orgs",
     "nq57.accounts",
+    "nq57.notifications",
+    "nq57.plans",
     "nq57.demo",
 ]
 

@@ -8,6 +8,8 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("nq57.accounts.urls")),
     path("organisations/", include("nq57.orgs.urls")),
+    path("plans/", include("nq57.plans.urls")),
+    path("notifications/", include("nq57.notifications.urls")),
     path("api/v1/organisations/", org_views.api_organisations, name="api_organisations"),
     path("api/v1/organisations/<int:pk>/", org_views.api_organisation, name="api_organisation"),
     path("api/v1/resolve/", org_views.api_resolve, name="api_resolve"),
