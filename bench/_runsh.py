@@ -22,6 +22,7 @@ INSTALL_STAMP = ROOT / ".venv" / ".nq57-installed-base"  # written by scripts/_s
 
 # Lines of run.sh's output that mark the phases of a start, in order (first occurrence is timed).
 PHASE_MARKERS = [
+    ("creating_venv", "Creating .venv"),
     ("install", "Installing pinned dependencies"),
     ("map_load_started", "Loading the organisation map"),
     ("map_loaded", "Organisation map:"),
@@ -121,7 +122,8 @@ def http_status(url, timeout=2.0):
 class RunSh:
     """One `bash scripts/run.sh` in its own process group, its output in a log file."""
 
-    def __init__(self, data_dir, port, database_url=None, log_path=None):
+    def __init__(self, data_dir, port, database_url=None, log_path=None, root=ROOT):
+        self.root = Path(root)  # the checkout whose scripts/run.sh is started
         self.data_dir = Path(data_dir)
         self.port = port
         self.base_url = f"http://127.0.0.1:{port}"
@@ -140,7 +142,7 @@ class RunSh:
     def start(self):
         self.log = open(self.log_path, "wb")
         self.started_at = time.perf_counter()
-        self.process = subprocess.Popen(["bash", "scripts/run.sh"], cwd=ROOT, env=self.env, stdout=self.log,
+        self.process = subprocess.Popen(["bash", "scripts/run.sh"], cwd=self.root, env=self.env, stdout=self.log,
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         return self
 
