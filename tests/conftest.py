@@ -111,3 +111,115 @@ def _cheap_password_hashing(monkeypatch):
     monkeypatch.setattr(Argon2PasswordHasher, "time_cost", 1)
     monkeypatch.setattr(Argon2PasswordHasher, "memory_cost", 8)
     monkeypatch.setattr(Argon2PasswordHasher, "parallelism", 1)
+
+
+# --- Plans workflow (issue 3) ------------------------------------------------------------------
+# sophie is the Government's standing office (ASSIGN on CP: she administers national plans);
+# hanh heads Lạng Sơn (REPORT and APPROVE on P20). alice files Lạng Sơn's reports, hanh approves
+# them, sophie verifies completion and decides extensions; charlie (Hà Nội) is out of scope.
+
+
+@pytest.fixture
+def sophie(make_user):
+    return make_user("sophie", home="VPCP", role=Role.STANDING_OFFICE, scope="CP", full_name="Sophie Văn phòng")
+
+
+@pytest.fixture
+def hanh(make_user):
+    return make_user("hanh", home="P20", role=Role.AGENCY_HEAD, scope="P20", full_name="Hạnh Lạng Sơn")
+
+
+@pytest.fixture
+def national_plan(db, org):
+    import datetime
+
+    from nq57.plans import actions
+
+    return actions.create_plan(actor=None, kind="action_programme", number="03/NQ-CP",
+                               title="Chương trình hành động của Chính phủ", issuer=org("CP"), owner=org("CP"),
+                               issued_on=datetime.date(2025, 1, 9))
+
+
+@pytest.fixture
+def lang_son_assignment(national_plan, org):
+    """Lạng Sơn's lead assignment of a national task, due four months from today (Hà Nội coordinates)."""
+    import datetime
+
+    from django.utils import timezone
+
+    from nq57.plans import actions
+    from nq57.plans.models import Assignment
+    from nq57.plans.timeliness import refresh_timeliness
+
+    task = actions.create_task(actor=None, plan=national_plan, code="1", title="Xây dựng nền tảng số dùng chung",
+                               deadline_text="12/2025", product_text="Nền tảng", lead=[org("P20")],
+                               coordinating=[org("P01")])
+    due = timezone.localdate() + datetime.timedelta(days=120)
+    task.assignments.update(original_deadline=due)
+    refresh_timeliness(task.assignments.all())
+    return Assignment.objects.select_related("task__plan", "organisation").get(task=task, organisation__code="P20")
+
+
+# --- Plan pages (issue 3) ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def pages_plan(national_plan, org):
+    """The national plan with three groups and four tasks in known states (dates relative to today):
+
+    1 (group I)  Lạng Sơn lead, in progress, due in 120 days; Hà Nội coordinating, not started.
+    2 (group I)  Ministry of Science and Technology lead, overdue; Hà Nội lead, completed late.
+    3 (group II) Hà Nội lead, no deadline and no product: incomplete ("5 clear").
+    4 (group II) Lạng Sơn lead, completed on time.
+    """
+    import datetime
+    from types import SimpleNamespace
+
+    from django.utils import timezone
+
+    from nq57.plans import actions
+    from nq57.plans.filters import refresh_search_text
+    from nq57.plans.models import Assignment, Task, TaskGroup
+    from nq57.plans.timeliness import refresh_timeliness
+
+    S = Assignment.Status
+    today = timezone.localdate()
+    day = datetime.timedelta(days=1)
+    groups = {code: TaskGroup.objects.create(plan=national_plan, code=code, title=title, sort_order=i)
+              for i, (code, title) in enumerate([("I", "Nâng cao nhận thức"), ("II", "Hoàn thiện thể chế"),
+                                                 ("III", "Hạ tầng")])}
+
+    def task(code, group, title, lead, coordinating=(), **fields):
+        return actions.create_task(actor=None, plan=national_plan, code=code, title=title, group=groups[group],
+                                   lead=[org(c) for c in lead], coordinating=[org(c) for c in coordinating],
+                                   lead_text=", ".join(org(c).name for c in lead), **fields)
+
+    tasks = {
+        "1": task("1", "I", "Xây dựng nền tảng chuyển đổi số dùng chung", ["P20"], ["P01"],
+                  deadline_text="12/2025", product_text="Nền tảng số"),
+        "2": task("2", "I", "Hoàn thiện thể chế về khoa học, công nghệ", ["BKHCN", "P01"],
+                  deadline_text="6/2025", product_text="Nghị định"),
+        "3": task("3", "II", "Đào tạo nhân lực số cho cán bộ", ["P01"]),
+        "4": task("4", "II", "Tổ chức hội nghị quán triệt", ["P20"], deadline_text="3/2025",
+                  product_text="Báo cáo"),
+    }
+
+    def set_state(code, agency, role="lead", **fields):
+        Assignment.objects.filter(task=tasks[code], organisation__code=agency, role=role).update(**fields)
+
+    set_state("1", "P20", status=S.IN_PROGRESS, original_deadline=today + 120 * day, progress=40)
+    set_state("1", "P01", role="coordinating", original_deadline=today + 120 * day)
+    set_state("2", "BKHCN", status=S.IN_PROGRESS, original_deadline=today - 30 * day, progress=50)
+    set_state("2", "P01", status=S.COMPLETED, original_deadline=today - 60 * day, completed_on=today - 40 * day,
+              progress=100)
+    set_state("4", "P20", status=S.COMPLETED, original_deadline=today - 20 * day, completed_on=today - 25 * day,
+              progress=100)
+    refresh_timeliness(Assignment.objects.filter(task__plan=national_plan))
+    refresh_search_text(Task.objects.filter(plan=national_plan))
+    for t in tasks.values():
+        t.refresh_from_db()
+
+    def assignment(code, agency, role="lead"):
+        return Assignment.objects.get(task=tasks[code], organisation__code=agency, role=role, parent__isnull=True)
+
+    return SimpleNamespace(plan=national_plan, groups=groups, tasks=tasks, assignment=assignment, today=today)

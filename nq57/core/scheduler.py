@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 # Later issues append here: ("deadline_reminders", "nq57.plans.tasks.send_reminders", timedelta(hours=1)).
 SCHEDULE = [
     ("housekeeping", "nq57.core.tasks.housekeeping", datetime.timedelta(hours=6)),
+    ("deadline_reminders", "nq57.plans.tasks.send_reminders", datetime.timedelta(hours=1)),
+    ("overdue_escalation", "nq57.plans.tasks.escalate_overdue", datetime.timedelta(hours=1)),
+    ("timeliness_refresh", "nq57.plans.tasks.refresh_all_timeliness", datetime.timedelta(hours=6)),
 ]
 
 

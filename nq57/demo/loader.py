@@ -4,12 +4,15 @@ Loaded only in demo mode on an empty database; never in production mode.
 """
 
 from django.conf import settings
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from nq57.accounts import actions as account_actions
 from nq57.accounts.models import User
 from nq57.core.roles import Role
 from nq57.orgs.models import Kind, Organisation
+
+from .plans_demo import load_plans_demo
 
 DEMO_PASSWORD = "nq57-demo"
 
@@ -39,11 +42,13 @@ def demo_commune():
 
 @transaction.atomic
 def load_demo():
-    """Create the demo accounts (idempotent); returns rows for the start-up banner."""
+    """Create the demo accounts and the demo plans with their history (idempotent); returns rows for the
+    start-up banner."""
     if not settings.DEMO_MODE:
         raise RuntimeError("The demo dataset is never loaded in production mode")
     commune = demo_commune()
     rows = []
+    password = None  # hashed once: a full-cost argon2 hash per account would add seconds to the first start
     for username, full_name, position, home_code, role, scope_code in DEMO_USERS:
         home = Organisation.objects.get(code=home_code) if home_code else None
         scope = Organisation.objects.get(code=scope_code) if scope_code else None
@@ -55,9 +60,11 @@ def load_demo():
                 actor=None, username=username, organisation=home, full_name=full_name, position=position,
                 email=f"{username}@demo.nq57.vn", password=None,
             )
-            user.set_password(DEMO_PASSWORD)
+            password = password or make_password(DEMO_PASSWORD)
+            user.password = password
             user.save(update_fields=["password"])
         if role and not user.grants.filter(role=role, organisation=scope).exists():
             account_actions.grant_role(actor=None, user=user, role=role, organisation=scope)
         rows.append((username, Role(role).label if role else "—", scope.name if scope else "—"))
+    load_plans_demo()  # once: nothing happens when the demo programme is already there
     return rows

@@ -142,6 +142,9 @@ class Task(models.Model):
     # Stored so lists can filter on it; recomputed by plans.actions.refresh_completeness only.
     missing_items = models.JSONField(default=list, blank=True)
     is_incomplete = models.BooleanField(default=False, db_index=True)
+    # Accent-folded code, title, agencies and product, so "chuyen doi so" finds "chuyển đổi số";
+    # filled by plans.filters.refresh_search_text only.
+    search_text = models.TextField(blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -397,3 +400,56 @@ class TaskEvent(models.Model):
     @property
     def scope_organisation(self):
         return self.task.plan.owner
+
+
+def import_path(instance, filename):
+    # A random name under imports/: the original name is kept in a column, never used on disk.
+    import uuid
+
+    return f"imports/{uuid.uuid4().hex}"
+
+
+class ImportJob(models.Model):
+    """An uploaded table of tasks on its way into a plan: file, column mapping, outcome.
+
+    Kept in the database (not the session) so the upload → mapping → preview → confirm steps
+    survive a restart and can be resumed by a colleague with the same rights."""
+
+    class FileKind(models.TextChoices):
+        MARKDOWN = "md", _("Markdown table")
+        CSV = "csv", _("CSV")
+        XLSX = "xlsx", _("Excel workbook (XLSX)")
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("Uploaded")
+        MAPPED = "mapped", _("Columns confirmed")
+        APPLIED = "applied", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    original_name = models.CharField(max_length=255)
+    file = models.FileField(upload_to=import_path, max_length=255)
+    kind = models.CharField(max_length=4, choices=FileKind.choices)
+    # {"sheet": name or null, "header_row": row number, "columns": {field: column index or null}}
+    mapping = models.JSONField(default=dict, blank=True)
+    # The new document's fields (kind, number, title, issuer_id, issued_on, implements_id) when not updating a plan.
+    document = models.JSONField(default=dict, blank=True)
+    # The assigning body of the plan being created or updated: its ASSIGN holders may run the job.
+    owner = models.ForeignKey("orgs.Organisation", on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("assigning body"))
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    plan = models.ForeignKey(Plan, null=True, blank=True, on_delete=models.SET_NULL, related_name="import_jobs")
+    result = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("import")
+
+    def __str__(self):
+        return self.original_name
+
+    @property
+    def scope_organisation(self):
+        return self.owner

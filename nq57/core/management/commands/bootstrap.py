@@ -18,7 +18,10 @@ class Command(BaseCommand):
                 call_command("load_org_map")
             if settings.DEMO_MODE:
                 from nq57.demo.loader import load_demo
-
                 from nq57.demo.management.commands.load_demo import print_logins
+                from nq57.demo.plans_demo import PROGRAMME_NUMBER
+                from nq57.plans.models import Plan
 
+                if not Plan.objects.filter(number=PROGRAMME_NUMBER).exists():
+                    self.stdout.write("Loading the demo plans (Resolution 03/NQ-CP, 140 tasks) and their history…")
                 print_logins(self.stdout, load_demo())

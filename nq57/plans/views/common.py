@@ -1,0 +1,43 @@
+"""Helpers shared by the plan pages: fetching an object the user may see, and showing a service error."""
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+
+from ..filters import can_view_plan, can_view_task
+from ..models import Plan, Task
+
+PAGE_SIZE = 50
+
+
+def plan_or_403(user, pk):
+    """The plan, if the user may see it (404 when there is none, 403 when it is out of scope)."""
+    plan = get_object_or_404(Plan.objects.select_related("owner", "issuer", "implements"), pk=pk)
+    if not can_view_plan(user, plan):
+        raise PermissionDenied
+    return plan
+
+
+def task_or_403(user, pk):
+    task = get_object_or_404(Task.objects.select_related("plan", "plan__owner", "group", "product_type"), pk=pk)
+    if not can_view_task(user, task):
+        raise PermissionDenied
+    return task
+
+
+def add_service_errors(form, exc, rename=None):
+    """Show a service function's refusal on the form: field errors next to their field, others on top.
+
+    `rename` maps the service's field names to the form's where they differ ({"file": "evidence"}).
+    """
+    rename = rename or {}
+    if isinstance(exc, PermissionDenied):
+        form.add_error(None, _("Your roles do not allow this here."))
+    elif hasattr(exc, "error_dict"):
+        for field, messages in exc.message_dict.items():
+            field = rename.get(field, field)
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+    else:
+        for message in exc.messages:
+            form.add_error(None, message)
