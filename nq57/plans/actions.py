@@ -201,22 +201,25 @@ def create_plan(*, actor, kind, number, title, issuer, owner, issued_on=None, im
     return plan
 
 
-def five_clear_gaps(*, has_lead, title, deadline_kind, responsible_person, has_named_lead, product_type_id,
-                    product_text):
+def five_clear_gaps(*, has_lead, title, deadline_kind, responsible_person, product_type_id, product_text,
+                    has_assignee=None, has_named_lead=False):
     """Which of the "5 clear" items a task lacks, in order: who, what, when, responsibility, product.
 
-    who: a lead agency is assigned; what: a title; when: any deadline, period or recurrence;
-    responsibility: a named responsible person on the task or on a lead assignment;
-    product: a product type or an expected-product text.
+    who (rõ người): some agency is assigned, lead or coordinating; what (rõ việc): a title;
+    when (rõ thời gian): any deadline, period or recurrence; responsibility (rõ trách nhiệm): it is clear
+    who answers for it — a lead agency (whose head is accountable, per the brief) or a named person;
+    product (rõ sản phẩm): a product type or an expected-product text.
     """
+    if has_assignee is None:
+        has_assignee = has_lead
     missing = []
-    if not has_lead:
+    if not has_assignee:
         missing.append("who")
     if not _text(title):
         missing.append("what")
     if deadline_kind == Task.DeadlineKind.NONE:
         missing.append("when")
-    if not (_text(responsible_person) or has_named_lead):
+    if not (has_lead or has_named_lead or _text(responsible_person)):
         missing.append("responsibility")
     if not (product_type_id or _text(product_text)):
         missing.append("product")
@@ -240,14 +243,15 @@ def refresh_completeness(tasks):
     for start in range(0, len(ids), 1000):
         rows = (Task.objects.filter(pk__in=ids[start:start + 1000]).order_by()
                 .annotate(leads=Count("assignments", filter=lead),
+                          assignees=Count("assignments", filter=Q(assignments__parent__isnull=True)),
                           named=Count("assignments", filter=lead & Q(assignments__responsible_user__isnull=False)))
                 .values_list("pk", "title", "deadline_kind", "responsible_person", "product_type_id", "product_text",
-                             "missing_items", "leads", "named"))
+                             "missing_items", "leads", "assignees", "named"))
         updates = defaultdict(list)
-        for pk, title, kind, person, product_type_id, product_text, stored, leads, named in rows:
-            missing = five_clear_gaps(has_lead=leads > 0, title=title, deadline_kind=kind, responsible_person=person,
-                                      has_named_lead=named > 0, product_type_id=product_type_id,
-                                      product_text=product_text)
+        for pk, title, kind, person, product_type_id, product_text, stored, leads, assignees, named in rows:
+            missing = five_clear_gaps(has_lead=leads > 0, has_assignee=assignees > 0, title=title,
+                                      deadline_kind=kind, responsible_person=person, has_named_lead=named > 0,
+                                      product_type_id=product_type_id, product_text=product_text)
             if missing != stored:
                 updates[tuple(missing)].append(pk)
             if pk in instances:

@@ -80,3 +80,51 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+# --- Several people in one journey (issue 3) -----------------------------------------------------
+
+
+@pytest.fixture
+def new_page(request, browser, live_server, tmp_path):
+    """new_page() → a page in a fresh browser context, set up like `page`: another person at another desk
+    (own cookies, Vietnamese). Each page still open is screenshot when the test fails."""
+    contexts = []
+
+    def open_page():
+        context = browser.new_context(base_url=live_server.url, locale="vi-VN", accept_downloads=True,
+                                      viewport={"width": 1280, "height": 900})
+        context.set_default_timeout(TIMEOUT_MS)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    report = getattr(request.node, "rep_call", None)
+    for number, context in enumerate(contexts, start=1):
+        if report is not None and report.failed:
+            for other in context.pages:
+                shot = tmp_path / f"failure-{number}.png"
+                try:
+                    other.screenshot(path=str(shot), full_page=True)
+                    print(f"Screenshot of person {number}'s page: {shot} (at {other.url})")
+                except Exception as exc:  # the page may be gone; the test failure is what matters
+                    print(f"No screenshot of person {number}'s page: {exc}")
+        context.close()
+
+
+@pytest.fixture
+def log_in_as(new_page):
+    """log_in_as(username, password) → a new person's page, logged in through the login form."""
+    from playwright.sync_api import expect
+
+    def open_and_log_in(username, password):
+        page = new_page()
+        page.goto("/accounts/login/")
+        page.fill("#id_username", username)
+        page.fill("#id_password", password)
+        page.locator("main form button[type=submit]").click()
+        page.wait_for_load_state()
+        expect(page.locator("header a.user-link")).to_be_visible()
+        return page
+
+    return open_and_log_in

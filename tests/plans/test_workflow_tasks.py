@@ -135,19 +135,20 @@ def test_only_the_plans_assigning_body_creates_tasks(hanh, national_plan):
 
 
 # Five clear items: (case, values, missing)
-FULL = dict(has_lead=True, title="Ban hành nghị định", deadline_kind="date", responsible_person="Ông A",
-            has_named_lead=False, product_type_id=None, product_text="Nghị định")
+FULL = dict(has_lead=True, has_assignee=True, title="Ban hành nghị định", deadline_kind="date",
+            responsible_person="", has_named_lead=False, product_type_id=None, product_text="Nghị định")
 GAPS = [
-    ("all five clear", {}, []),
-    ("a named lead assignment is enough responsibility", {"responsible_person": "", "has_named_lead": True}, []),
+    ("all five clear: the lead agency answers for it", {}, []),
+    ("a named person is responsibility enough without a lead", {"has_lead": False, "responsible_person": "Ông A"},
+     []),
     ("a product type is enough product", {"product_text": "", "product_type_id": 3}, []),
-    ("no lead agency", {"has_lead": False}, ["who"]),
+    ("only coordinating agencies: nobody answers for it", {"has_lead": False}, ["responsibility"]),
+    ("no agency at all", {"has_lead": False, "has_assignee": False}, ["who", "responsibility"]),
     ("no title", {"title": "  "}, ["what"]),
     ("no deadline", {"deadline_kind": "none"}, ["when"]),
     ("ongoing counts as a time", {"deadline_kind": "ongoing"}, []),
-    ("nobody responsible", {"responsible_person": ""}, ["responsibility"]),
     ("no product", {"product_text": ""}, ["product"]),
-    ("nothing at all", {"has_lead": False, "title": "", "deadline_kind": "none", "responsible_person": "",
+    ("nothing at all", {"has_lead": False, "has_assignee": False, "title": "", "deadline_kind": "none",
                         "product_text": ""}, ["who", "what", "when", "responsibility", "product"]),
 ]
 
@@ -157,17 +158,15 @@ def test_five_clear_gaps(case, values, missing):
     assert actions.five_clear_gaps(**{**FULL, **values}) == missing
 
 
-def test_completeness_is_stored_and_follows_the_assignments(national_plan, org, make_user):
+def test_completeness_is_stored_and_follows_the_assignments(national_plan, org):
     task = actions.create_task(actor=None, plan=national_plan, code="7", title="Xây dựng đề án",
                                deadline_text="2026", product_text="Đề án")
     task.refresh_from_db()
     assert (task.missing_items, task.is_incomplete) == (["who", "responsibility"], True)
-    assignment = actions.assign_task(actor=None, task=task, organisation=org("BKHCN"))
+    actions.assign_task(actor=None, task=task, organisation=org("BKHCN"), role="coordinating")
     task.refresh_from_db()
-    assert task.missing_items == ["responsibility"]
-    assignment.responsible_user = make_user("truong.ban", home="BKHCN")
-    assignment.save()
-    actions.refresh_completeness(Task.objects.filter(pk=task.pk))
+    assert task.missing_items == ["responsibility"]  # someone works on it, nobody leads it
+    actions.assign_task(actor=None, task=task, organisation=org("BTC"))
     task.refresh_from_db()
     assert (task.missing_items, task.is_incomplete) == ([], False)
 
