@@ -12,8 +12,8 @@ spreads of status, progress, deadlines (2025–2027), extensions and timeliness:
 
 - Task titles are drawn from a small vocabulary, so a text filter matches a realistic share of them
   ("chuyển đổi số" about one task in five), and each task's accent-folded search text is filled in.
-- Reports are generated per assignment, one per quarter from its start to its completion (completed work,
-  at most to the deadline in force) or to today (unfinished work goes on reporting after its deadline),
+- Reports are generated per assignment, one per quarter from its start to its completion or to today
+  (unfinished work goes on reporting after its deadline),
   with about one period in ten never reported; most are approved, some returned and filed again; the assignment's counters (reports received and on time, last report) are those of its
   approved reports, as the workflow would have left them. Assignments never started have no reports.
   The number of reports is then brought to exactly --reports by adding or dropping returned ones.
@@ -106,13 +106,12 @@ def delete_benchmark_plan():
         plans.delete()
 
 
-def plan_reports(rng, *, status, start, deadline, completed_on, today):
+def plan_reports(rng, *, status, start, completed_on, today):
     """[(period_end, status, on_time, submitted_on)] of one assignment, oldest first."""
     if status == "not_started":
         return []
-    # Unfinished work goes on reporting after its deadline (those reports are beyond the expected number).
-    ends = (deadline, completed_on) if status == "completed" else (completed_on,)
-    stop = min(d for d in (*ends, today - datetime.timedelta(days=GRACE_DAYS)) if d)
+    # Work goes on reporting after its deadline until it is done (such reports are beyond the expected number).
+    stop = min(d for d in (completed_on, today - datetime.timedelta(days=GRACE_DAYS)) if d)
     rows = []
     for period_end in quarter_ends(start, stop):
         if rng.random() < 0.12:  # this period was never reported
@@ -200,8 +199,7 @@ def main():
                 progress = 0
             elif status == "pending_verification":
                 progress = 100
-            reports = plan_reports(rng, status=status, start=START, deadline=effective,
-                                   completed_on=completed_on, today=today)
+            reports = plan_reports(rng, status=status, start=START, completed_on=completed_on, today=today)
             approved = [r for r in reports if r[1] == "approved"]
             batch.append(Assignment(
                 task=task, organisation_id=org_id, role="lead" if rng.random() < 0.7 else "coordinating",

@@ -133,6 +133,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "nq57.core.context_processors.platform",
+                "nq57.notifications.context_processors.notifications",
             ],
         },
     },

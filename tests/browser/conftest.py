@@ -70,7 +70,7 @@ def log_in(page):
         page.locator("main form button[type=submit]").click()
         page.wait_for_load_state()
         # Logged in: the header offers the profile link instead of the login button.
-        expect(page.locator("header a.user-link")).to_be_visible()
+        expect(page.locator("header a.user-link[href=\"/accounts/profile/\"]")).to_be_visible()
 
     return submit
 
@@ -115,6 +115,7 @@ def new_page(request, browser, live_server, tmp_path):
 @pytest.fixture
 def log_in_as(new_page):
     """log_in_as(username, password) → a new person's page, logged in through the login form."""
+    from django.urls import reverse
     from playwright.sync_api import expect
 
     def open_and_log_in(username, password):
@@ -124,7 +125,8 @@ def log_in_as(new_page):
         page.fill("#id_password", password)
         page.locator("main form button[type=submit]").click()
         page.wait_for_load_state()
-        expect(page.locator("header a.user-link")).to_be_visible()
+        # Logged in: the header links to the person's profile (it has other links for the signed-in, too).
+        expect(page.locator(f'header a[href="{reverse("accounts:profile")}"]')).to_be_visible()
         return page
 
     return open_and_log_in

@@ -16,7 +16,8 @@ pytestmark = pytest.mark.django_db
 
 S = Assignment.Status
 PDF = b"%PDF-1.7\n% a tiny PDF\n"
-BUDGET = 16  # session, user, grants, two-factor device, and two queries (items, total) for each of six sections
+BUDGET = 17  # session, user, grants, two-factor device, unread count in the header, and two queries
+# (items, total) for each of six sections
 
 
 @pytest.fixture(autouse=True)
