@@ -70,7 +70,7 @@ def log_in(page):
         page.locator("main form button[type=submit]").click()
         page.wait_for_load_state()
         # Logged in: the header offers the profile link instead of the login button.
-        expect(page.locator("header a.user-link[href=\"/accounts/profile/\"]")).to_be_visible()
+        expect(page.locator('header a.user-link[href="/accounts/profile/"]')).to_be_visible()
 
     return submit
 

@@ -12,7 +12,7 @@ import re
 import pytest
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from playwright.sync_api import expect
 
 from nq57.core.roles import Role
@@ -219,8 +219,10 @@ def test_a_ministry_reports_a_task_done_its_head_approves_and_the_standing_offic
     timeline = sophie.locator("section[aria-labelledby=timeline-h] ol.timeline")
     with translation.override("vi"):
         agency = ministry.name
-        submitted = gettext("%(agency)s submitted a report that the task is done (%(files)s files), for approval by "
-                            "its head") % {"agency": agency, "files": 1}
+        submitted = ngettext("%(agency)s submitted a report that the task is done (%(files)s file), for approval "
+                             "by its head",
+                             "%(agency)s submitted a report that the task is done (%(files)s files), for approval "
+                             "by its head", 1) % {"agency": agency, "files": 1}
         approved_text = gettext("The head of %(agency)s approved the report for the period ending %(period)s "
                                 "(%(progress)s%%, %(timing)s)") % {
             "agency": agency, "period": shown_date(today), "progress": 100, "timing": gettext("on time")}

@@ -4,6 +4,7 @@ import datetime
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from nq57.orgs.models import Organisation
 
@@ -45,8 +46,11 @@ def _sentence(event, agency, names):
             "after": _label(Assignment.Status.choices, data.get("after"))}
     if kind == "report_submitted":
         if data.get("completion"):
-            return _("%(agency)s submitted a report that the task is done (%(files)s files), for approval by "
-                     "its head") % {**values, "files": data.get("evidence", 0)}
+            files = data.get("evidence", 0)
+            return ngettext("%(agency)s submitted a report that the task is done (%(files)s file), for approval by "
+                            "its head",
+                            "%(agency)s submitted a report that the task is done (%(files)s files), for approval by "
+                            "its head", files) % {**values, "files": files}
         return _("%(agency)s submitted a progress report for the period ending %(period)s: %(progress)s%% "
                  "(self-assessment: %(rating)s)") % {
             **values, "rating": _label(ProgressReport.Rating.choices, data.get("self_rating"))}
