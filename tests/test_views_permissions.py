@@ -151,6 +151,10 @@ MATRIX = [
     ("plans:import_job", "get", lambda: f"/plans/import/{_p20_import_job().pk}/", "assign", SCOPED),
     ("plans:import_mapping", "get", lambda: f"/plans/import/{_p20_import_job().pk}/columns/", "assign", SCOPED),
     ("plans:import_preview", "get", lambda: f"/plans/import/{_p20_import_job().pk}/preview/", "assign", SCOPED),
+    ("plans:product_types", "get", lambda: "/plans/product-types/", "assign", LOGGED_IN),
+    ("plans:product_types", "post", lambda: "/plans/product-types/", "assign",
+     # an empty form comes back with its errors to any standing office; others may not add
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": 400, "out_of_scope": 400}),
     ("notifications:list", "get", lambda: "/notifications/", "view", LOGGED_IN),
     ("notifications:read", "post", lambda: f"/notifications/{_alice_notification_pk()}/read/", "view",
      {"anonymous": LOGIN, "no_role": 404, "in_scope": REDIRECT, "out_of_scope": 404}),

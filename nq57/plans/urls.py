@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.PlanListView.as_view(), name="list"),
     path("new/", views.PlanCreateView.as_view(), name="new"),
     path("my-work/", views.MyWorkView.as_view(), name="my_work"),
+    path("product-types/", views.ProductTypeListView.as_view(), name="product_types"),
     path("<int:pk>/", views.PlanOverviewView.as_view(), name="overview"),
     path("<int:pk>/tasks/", views.TaskListView.as_view(), name="tasks"),
     path("<int:pk>/tasks/export/", views.TaskExportView.as_view(), name="tasks_export"),

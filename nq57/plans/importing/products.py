@@ -81,3 +81,35 @@ class ProductClassifier:
 def classify_product(text):
     """The ProductType a free product text names ("Quyết định của Thủ tướng Chính phủ" → decision), or None."""
     return ProductClassifier().classify(text)
+
+
+@transaction.atomic
+def create_product_type(*, actor, name, name_en="", keywords=()):
+    """Add a kind of expected product; the standing office (ASSIGN anywhere) extends the shared list."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+    from django.utils.text import slugify
+    from django.utils.translation import gettext as _
+
+    from nq57.audit.services import record
+    from nq57.core.permissions import can_anywhere
+    from nq57.core.roles import Action
+
+    if actor is not None and not can_anywhere(actor, Action.ASSIGN):
+        raise PermissionDenied
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": _("Enter a name.")})
+    # Compared folded in Python: SQLite's case-insensitive match ignores Vietnamese letters.
+    if search_key(name) in {search_key(existing) for existing in ProductType.objects.values_list("name", flat=True)}:
+        raise ValidationError({"name": _("This product type already exists.")})
+    base = slugify(search_key(name)) or "type"
+    code, number = base[:45], 2
+    while ProductType.objects.filter(code=code).exists():
+        code, number = f"{base[:40]}-{number}", number + 1
+    words = [w.strip() for w in keywords if w and w.strip()] or [name]
+    last = ProductType.objects.order_by("-sort_order").values_list("sort_order", flat=True).first() or 0
+    product_type = ProductType.objects.create(code=code, name=name, name_en=(name_en or "").strip(), keywords=words,
+                                              sort_order=last + 10)
+    record(actor=actor, obj=product_type, action=AuditEvent.Action.CREATE, after=snapshot(product_type),
+           verb="product_type_created")
+    return product_type

@@ -2,6 +2,7 @@
 
 from .assignments import AssignmentView
 from .inbox import MyWorkView
+from .product_types import ProductTypeListView
 from .plans import PlanCreateView, PlanListView, PlanOverviewView, TaskCreateView
 from .scorecard import ScorecardView
 from .tasks import TaskDetailView, TaskExportView, TaskListView
