@@ -27,6 +27,8 @@ DEMO_USERS = [
     ("langson.canbo", "Vi Thị Mai", "Chuyên viên Sở KH&CN Lạng Sơn", "P20-SKHCN", Role.FOCAL_OFFICER, "P20"),
     ("langson.truong", "Lộc Văn Bình", "Giám đốc Sở KH&CN Lạng Sơn", "P20-SKHCN", Role.AGENCY_HEAD, "P20"),
     ("langson.quantri", "Nông Thị Hoa", "Quản trị hệ thống tỉnh Lạng Sơn", "P20-SKHCN", Role.ORG_ADMIN, "P20"),
+    ("langson.vanphong", "Hà Văn Thắng", "Chuyên viên Văn phòng Ban Chỉ đạo tỉnh", "P20-BCD", Role.STANDING_OFFICE,
+     "P20"),
     ("xa.canbo", "Đinh Văn Tùng", "Công chức văn phòng UBND xã", None, Role.FOCAL_OFFICER, None),
     ("tuvan", "GS. Nguyễn Đức Trí", "Thành viên Hội đồng tư vấn", "HDTV", Role.ADVISORY_MEMBER, "HDTV"),
     ("thanhtra", "Bùi Minh Chính", "Thanh tra viên", "TTCP", Role.INSPECTOR, "BCDTW"),
