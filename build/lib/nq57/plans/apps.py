@@ -1,7 +1,0 @@
-from django.apps import AppConfig
-
-
-class PlansConfig(AppConfig):
-    name = "nq57.plans"
-    label = "plans"
-    verbose_name = "Plans and tasks"
