@@ -66,6 +66,18 @@ def charlie(make_user):
 
 
 @pytest.fixture
+def lan(make_user):
+    """Standing office of Lạng Sơn: administers the province's own plans."""
+    return make_user("lan", home="P20", role=Role.STANDING_OFFICE, scope="P20", full_name="Lan Văn phòng tỉnh")
+
+
+@pytest.fixture
+def minh(make_user):
+    """Standing office of Hà Nội: out of Lạng Sơn's scope."""
+    return make_user("minh", home="P01", role=Role.STANDING_OFFICE, scope="P01", full_name="Minh Văn phòng Hà Nội")
+
+
+@pytest.fixture
 def dave(make_user):
     return make_user("dave", full_name="Dave Public")
 

@@ -190,22 +190,6 @@ def test_the_matrix_covers_every_named_url():
 
 
 @pytest.fixture
-def lan(make_user):
-    """Standing office of Lạng Sơn: administers the province's plans."""
-    from nq57.core.roles import Role
-
-    return make_user("lan", home="P20-BCD", role=Role.STANDING_OFFICE, scope="P20")
-
-
-@pytest.fixture
-def minh(make_user):
-    """Standing office of Hà Nội: out of Lạng Sơn's scope."""
-    from nq57.core.roles import Role
-
-    return make_user("minh", home="P01-BCD", role=Role.STANDING_OFFICE, scope="P01")
-
-
-@pytest.fixture
 def as_persona(client, request, settings, alice):
     # alice always exists: the account pages target her. The matrix is about scopes; two-factor has its own tests.
     settings.REQUIRE_ADMIN_2FA = False

@@ -30,16 +30,6 @@ LOGGED_IN = {"anonymous": LOGIN, "no_role": 200, "in_scope": 200, "out_of_scope"
 
 
 @pytest.fixture
-def lan(make_user):
-    return make_user("lan", home="P20", role=Role.STANDING_OFFICE, scope="P20", full_name="Lan Văn phòng tỉnh")
-
-
-@pytest.fixture
-def minh(make_user):
-    return make_user("minh", home="P01", role=Role.STANDING_OFFICE, scope="P01", full_name="Minh Văn phòng Hà Nội")
-
-
-@pytest.fixture
 def province_plan(db, org):
     """Lạng Sơn's own plan with one task led by its Department of Science and Technology."""
     plan = actions.create_plan(actor=None, kind="plan", number="12/KH-UBND", title="Kế hoạch chuyển đổi số tỉnh",
