@@ -10,7 +10,6 @@ import datetime
 
 import pytest
 
-from nq57.core.roles import Role
 from nq57.plans import actions
 from nq57.plans.models import Assignment
 
