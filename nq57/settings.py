@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "nq57.accounts",
     "nq57.notifications",
     "nq57.plans",
+    "nq57.indicators",
     "nq57.demo",
 ]
 
@@ -292,3 +293,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# KPI ratings: an indicator is green while its attainment is at most this many points (of 100) behind the
+# attainment expected on its trajectory, amber up to the second number, red beyond. Indicators may override.
+RAG_GREEN_POINTS = env_int("NQ57_RAG_GREEN_POINTS", 5)
+RAG_AMBER_POINTS = env_int("NQ57_RAG_AMBER_POINTS", 15)
+if not 0 <= RAG_GREEN_POINTS <= RAG_AMBER_POINTS:
+    raise ImproperlyConfigured("NQ57_RAG_GREEN_POINTS must be between 0 and NQ57_RAG_AMBER_POINTS")

@@ -9,10 +9,12 @@ urlpatterns = [
     path("accounts/", include("nq57.accounts.urls")),
     path("organisations/", include("nq57.orgs.urls")),
     path("plans/", include("nq57.plans.urls")),
+    path("indicators/", include("nq57.indicators.urls")),
     path("notifications/", include("nq57.notifications.urls")),
     path("api/v1/organisations/", org_views.api_organisations, name="api_organisations"),
     path("api/v1/organisations/<int:pk>/", org_views.api_organisation, name="api_organisation"),
     path("api/v1/resolve/", org_views.api_resolve, name="api_resolve"),
+    path("api/v1/", include("nq57.indicators.api_urls")),
 ]
 
 handler400 = "nq57.core.views.error_400"

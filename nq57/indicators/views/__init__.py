@@ -1,0 +1,1 @@
+"""Pages of the KPI index, one module per topic."""

@@ -1,0 +1,15 @@
+"""Placeholder: being written (issue 4)."""
+
+from django.http import Http404
+from django.views import View
+
+
+
+class InboxView(View):
+    def get(self, request, *args, **kwargs):
+        raise Http404
+
+
+class EntryView(View):
+    def get(self, request, *args, **kwargs):
+        raise Http404
