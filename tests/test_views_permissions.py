@@ -53,6 +53,35 @@ def _p20_assignment():
 
 
 
+def _p20_indicator():
+    """Lạng Sơn's own quarterly indicator, reported by the province itself (created once)."""
+    import datetime
+
+    from nq57.indicators import actions
+    from nq57.indicators.models import Indicator
+
+    p20 = Organisation.objects.get(code="P20")
+    indicator = Indicator.objects.filter(owner=p20, code="MATRIX-1").first()
+    if indicator is None:
+        indicator = actions.create_indicator(actor=None, owner=p20, code="MATRIX-1", name="Tỷ lệ hồ sơ trực tuyến",
+                                             value_type="percentage", unit="%", frequency="quarter",
+                                             aggregation="ratio", level="province")
+        actions.add_obligations(actor=None, indicator=indicator, organisations=[p20],
+                                starts_on=datetime.date(2025, 1, 1))
+    return indicator
+
+
+def _p20_value():
+    from nq57.indicators import actions
+    from nq57.indicators.periods import parse_period
+
+    value = _p20_indicator().values.first()
+    if value is None:
+        value = actions.save_value(actor=None, indicator=_p20_indicator(), organisation=_p20(),
+                                   period=parse_period("2025-Q1", "quarter"), numerator=40, denominator=100)
+    return value.pk
+
+
 def _alice_notification_pk():
     from nq57.accounts.models import User
     from nq57.notifications.services import notify
@@ -86,6 +115,8 @@ def _p20_evidence():
 ALL = {p: 200 for p in PERSONAS}
 LOGGED_IN = {"anonymous": LOGIN, "no_role": 200, "in_scope": 200, "out_of_scope": 200}
 SCOPED = {"anonymous": LOGIN, "no_role": 403, "in_scope": 200, "out_of_scope": 403}
+# Pages for every role holder (no role: 403); what they list is limited to the scope.
+SCOPED_ANY = {"anonymous": LOGIN, "no_role": 403, "in_scope": 200, "out_of_scope": 200}
 MATRIX = [
     ("core:home", "get", lambda: "/", "view", ALL),
     ("core:healthz", "get", lambda: "/healthz", "view", ALL),
@@ -160,6 +191,26 @@ MATRIX = [
      {"anonymous": LOGIN, "no_role": 404, "in_scope": REDIRECT, "out_of_scope": 404}),
     ("notifications:read_all", "post", lambda: "/notifications/read-all/", "view",
      {"anonymous": LOGIN, "no_role": REDIRECT, "in_scope": REDIRECT, "out_of_scope": REDIRECT}),
+    ("indicators:index", "get", lambda: "/indicators/", "view", SCOPED_ANY),
+    ("indicators:index", "get", lambda: "/indicators/?format=csv", "view", SCOPED_ANY),
+    ("indicators:inbox", "get", lambda: "/indicators/inbox/", "view", SCOPED_ANY),
+    # Definitions, targets and roll-ups are for every role holder; one organisation's values are scoped.
+    ("indicators:detail", "get", lambda: f"/indicators/{_p20_indicator().pk}/", "view", SCOPED_ANY),
+    ("indicators:compare", "get", lambda: f"/indicators/{_p20_indicator().pk}/compare/", "view", SCOPED_ANY),
+    ("indicators:targets", "get", lambda: f"/indicators/{_p20_indicator().pk}/targets/", "assign", SCOPED),
+    ("indicators:entry", "get", lambda: f"/indicators/entry/{_p20().pk}/", "view", SCOPED),
+    ("indicators:template", "get", lambda: f"/indicators/entry/{_p20().pk}/template.xlsx", "view", SCOPED),
+    ("indicators:upload", "get", lambda: f"/indicators/entry/{_p20().pk}/upload/", "view", SCOPED),
+    ("indicators:value", "get", lambda: f"/indicators/values/{_p20_value()}/", "view", SCOPED),
+    ("indicators:value", "post", lambda: f"/indicators/values/{_p20_value()}/", "view",
+     # in scope, an empty POST names no operation: 400 with a message
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": 400, "out_of_scope": 403}),
+    ("indicators:import", "get", lambda: "/indicators/import/", "assign", SCOPED_ANY),
+    ("indicators:tokens", "get", lambda: "/indicators/tokens/", "manage", SCOPED_ANY),
+    ("api_indicators", "get", lambda: "/api/v1/indicators/", "view",
+     {"anonymous": 401, "no_role": 403, "in_scope": 200, "out_of_scope": 200}),
+    ("api_indicator_values", "get", lambda: "/api/v1/indicators/values/", "view",
+     {"anonymous": 401, "no_role": 403, "in_scope": 200, "out_of_scope": 200}),
     ("api_organisations", "get", lambda: "/api/v1/organisations/", "view", ALL),
     ("api_organisation", "get", lambda: f"/api/v1/organisations/{_p20().pk}/", "view", ALL),
     ("api_resolve", "get", lambda: "/api/v1/resolve/?name=L%E1%BA%A1ng+S%C6%A1n", "view",

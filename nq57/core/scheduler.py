@@ -20,6 +20,7 @@ SCHEDULE = [
     ("deadline_reminders", "nq57.plans.tasks.send_reminders", datetime.timedelta(hours=1)),
     ("overdue_escalation", "nq57.plans.tasks.escalate_overdue", datetime.timedelta(hours=1)),
     ("timeliness_refresh", "nq57.plans.tasks.refresh_all_timeliness", datetime.timedelta(hours=6)),
+    ("kpi_value_reminders", "nq57.indicators.tasks.send_value_reminders", datetime.timedelta(hours=1)),
 ]
 
 

@@ -12,6 +12,7 @@ from nq57.accounts.models import User
 from nq57.core.roles import Role
 from nq57.orgs.models import Kind, Organisation
 
+from .indicators_demo import load_indicators_demo
 from .plans_demo import load_plans_demo
 
 DEMO_PASSWORD = "nq57-demo"
@@ -44,8 +45,8 @@ def demo_commune():
 
 @transaction.atomic
 def load_demo():
-    """Create the demo accounts and the demo plans with their history (idempotent); returns rows for the
-    start-up banner."""
+    """Create the demo accounts, the demo plans with their history and the KPI index with its values
+    (idempotent); returns rows for the start-up banner."""
     if not settings.DEMO_MODE:
         raise RuntimeError("The demo dataset is never loaded in production mode")
     commune = demo_commune()
@@ -69,4 +70,5 @@ def load_demo():
             account_actions.grant_role(actor=None, user=user, role=role, organisation=scope)
         rows.append((username, Role(role).label if role else "—", scope.name if scope else "—"))
     load_plans_demo()  # once: nothing happens when the demo programme is already there
+    load_indicators_demo()  # likewise once: the KPI index of the programme's Appendix I
     return rows
