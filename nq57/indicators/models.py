@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from nq57.core.permissions import RestrictedQuerySet
 
@@ -272,7 +273,7 @@ class IndicatorValue(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
+        SUBMITTED = "submitted", pgettext_lazy("value status", "Submitted")
         APPROVED = "approved", _("Approved")
         RETURNED = "returned", _("Returned")
         SUPERSEDED = "superseded", _("Superseded")

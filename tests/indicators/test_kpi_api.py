@@ -23,6 +23,8 @@ def token(hanh, org):
 
 def call(method, path, token=None, body=None, client=None, **extra):
     client = client or Client()
+    # An agency's system asks for English messages; the Vietnamese default is tested below.
+    extra.setdefault("HTTP_ACCEPT_LANGUAGE", "en")
     if token:
         extra["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     if method == "get":
@@ -201,3 +203,13 @@ def test_other_methods_are_refused(kpi, token):
     client = Client()
     assert client.delete(VALUES, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 405
     assert client.post(INDICATORS, HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 405
+
+
+def test_messages_are_in_vietnamese_unless_the_client_asks_otherwise(kpi, token):
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    response = call("post", VALUES, token, q1(period="2099-Q1"), HTTP_ACCEPT_LANGUAGE="vi")
+    with translation.override("vi"):
+        expected = gettext("The period has not ended: values for %(period)s can be entered from %(date)s.")
+    assert expected.split("%")[0] in json.dumps(response.json(), ensure_ascii=False)

@@ -13,6 +13,15 @@ from nq57.indicators.models import Baseline, Indicator, Target
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the services' messages in English (the catalogue's Vietnamese is tested elsewhere)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
 HEADER = ["TT", "Chỉ tiêu", "Đơn vị", "Kết quả", "Cơ quan chủ trì theo dõi", "Năm mục tiêu", "Giá trị cơ sở",
           "Năm cơ sở", "Tần suất", "Cấp báo cáo", "Cách tổng hợp", "Tầng"]
 ROWS = [

@@ -10,6 +10,15 @@ from django.core.exceptions import ValidationError
 from nq57.indicators import actions, validation
 from nq57.indicators.models import IndicatorValue
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the services' messages in English (the catalogue's Vietnamese is tested elsewhere)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
 TODAY = datetime.date(2026, 11, 23)
 
 

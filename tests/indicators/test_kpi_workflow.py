@@ -12,6 +12,15 @@ from nq57.indicators import actions
 from nq57.indicators.models import IndicatorRollup, IndicatorValue, Target
 from nq57.notifications.models import Notification
 
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the services' messages in English (the catalogue's Vietnamese is tested elsewhere)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
 V = IndicatorValue.Status
 TODAY = datetime.date(2025, 4, 10)
 

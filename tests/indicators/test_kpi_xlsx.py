@@ -82,7 +82,7 @@ def test_the_template_has_a_row_per_owed_indicator_and_ended_period_not_yet_appr
     assert all(cells["org_code"].value == "P20" for cells in rows.values())
     assert rows[("6", "2025-Q3")]["indicator_id"].value == owed["6"].pk
     assert rows[("6", "2025-Q3")]["due"].value.date() == datetime.date(2025, 10, 15)  # 30/9 + 15 days
-    assert "Lạng Sơn" in sheet.cell(2, xlsx.FIRST_VISIBLE + 1).value
+    assert "Lạng Sơn (P20)" in sheet.cell(2, xlsx.FIRST_VISIBLE).value
 
 
 def test_the_template_offers_only_the_last_two_years_or_the_periods_asked_for(owed, org):

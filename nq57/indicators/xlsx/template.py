@@ -126,17 +126,15 @@ def _write_data_sheet(sheet, organisation, rows, today):
 
     style = _styles()
     letters = {c.key: get_column_letter(i) for i, c in enumerate(COLUMNS, start=1)}
+    # One line per cell of the first visible column: the text runs on over the empty cells to its right.
     block = FIRST_VISIBLE
     sheet.cell(1, block, _("Indicator values: template to fill")).font = style["title"]
-    sheet.cell(2, block, _("Organisation")).font = style["bold"]
-    sheet.cell(2, block + 1, f"{organisation.name} ({organisation.code})")
-    sheet.cell(3, block, _("Generated on")).font = style["bold"]
-    sheet.cell(3, block + 1, date_format(today, "SHORT_DATE_FORMAT"))
-    sheet.cell(4, block, _("How to fill it")).font = style["bold"]
+    sheet.cell(2, block, _("Organisation: %(name)s (%(code)s)") % {"name": organisation.name,
+                                                                    "code": organisation.code}).font = style["bold"]
+    sheet.cell(3, block, _("Generated on %(date)s") % {"date": date_format(today, "SHORT_DATE_FORMAT")})
     for offset, line in enumerate(_instructions()[:5]):
-        sheet.cell(4 + offset, block + 1, line)
-    sheet.cell(9, block + 1, _("More help and each indicator's definition: sheet “%(sheet)s”.")
-               % {"sheet": GUIDE_SHEET})
+        sheet.cell(4 + offset, block, f"{offset + 1}. {line}")
+    sheet.cell(9, block, _("More help and each indicator's definition: sheet “%(sheet)s”.") % {"sheet": GUIDE_SHEET})
 
     for index, column in enumerate(COLUMNS, start=1):
         sheet.cell(KEY_ROW, index, column.key)
@@ -316,12 +314,13 @@ def _write_guide_sheet(sheet, organisation, rows, today):
 
     style = _styles()
     sheet.cell(1, 1, _("How to fill the template")).font = style["title"]
-    sheet.cell(2, 1, f"{organisation.name} ({organisation.code}) · "
-                     f"{_('Generated on')} {date_format(today, 'SHORT_DATE_FORMAT')}")
+    sheet.cell(2, 1, _("Organisation: %(name)s (%(code)s)") % {"name": organisation.name, "code": organisation.code})
+    sheet.cell(3, 1, _("Generated on %(date)s") % {"date": date_format(today, "SHORT_DATE_FORMAT")})
     line = 4
     for number, text in enumerate(_instructions(), start=1):
         sheet.cell(line, 1, f"{number}. {text}").alignment = style["wrap"]
         sheet.merge_cells(start_row=line, start_column=1, end_row=line, end_column=6)
+        sheet.row_dimensions[line].height = 15 * (len(text) // 100 + 1)  # merged cells do not grow by themselves
         line += 1
     line += 1
     sheet.cell(line, 1, _("Accepted answers")).font = style["bold"]
@@ -333,8 +332,7 @@ def _write_guide_sheet(sheet, organisation, rows, today):
     ]
     for label, text in answers:
         line += 1
-        sheet.cell(line, 1, str(label))
-        sheet.cell(line, 2, text)
+        sheet.cell(line, 1, f"{label}: {text}")
     line += 2
     sheet.cell(line, 1, _("Indicators in this template")).font = style["bold"]
     line += 1

@@ -19,6 +19,7 @@ from nq57.core.text import search_key
 from .. import actions
 from ..models import Indicator, IndicatorValue, Rag
 from ..periods import parse_period
+from ..validation import Batch
 from .common import (COLUMN_BY_KEY, ENTERED, KEY_COLUMNS, NO_WORDS, NUMBER_FIELDS, RAG_LABELS, RAG_WORDS,
                      TEXT_FIELDS, YES_WORDS, S, is_ratio, is_weighted, latest_values, list_label, no_label,
                      yes_label)
@@ -50,10 +51,6 @@ class RowResult:
     @property
     def outcome_label(self):
         return OUTCOME_LABELS[self.outcome]
-
-    @property
-    def is_problem(self):
-        return self.outcome in (ERROR, WARNING)
 
 
 @dataclass
@@ -199,7 +196,7 @@ def _flatten(error):
 def _error_messages(error):
     """The messages of a refusal, and whether it was only for unconfirmed warnings."""
     messages, unconfirmed = [], False
-    for name, code, message in _flatten(error):
+    for _field, code, message in _flatten(error):
         unconfirmed = unconfirmed or code == "unconfirmed_flags"
         messages.append(str(message))  # the service's messages name what is wrong; no column prefix needed
     return messages, unconfirmed
@@ -257,18 +254,21 @@ def read_upload(data, organisation, *, actor, submit, today=None):
     indicators = Indicator.objects.select_related("owner").in_bulk(ids)
     existing = latest_values(organisation, ids)
     seen = {}
+    # One batch for the whole upload: obligations, history and peers are read once, and the agency head is
+    # told once, not once per row.
+    batch = Batch()
 
     for start in range(0, len(parsed), ROWS_PER_TRANSACTION):
         with transaction.atomic():
             for number, keys, cells in parsed[start:start + ROWS_PER_TRANSACTION]:
                 result.rows.append(_save_row(number, keys, cells, columns, organisation, indicators, existing, seen,
-                                             choices, actor=actor, submit=submit, today=today))
+                                             choices, actor=actor, submit=submit, today=today, batch=batch))
     result.seconds = time.monotonic() - started
     return result
 
 
 def _save_row(number, keys, cells, columns, organisation, indicators, existing, seen, choices, *, actor, submit,
-              today):
+              today, batch=None):
     row = RowResult(row=number)
     indicator = indicators.get(int(keys["indicator_id"])) if keys["indicator_id"].isdigit() else None
     if indicator is not None:
@@ -323,7 +323,7 @@ def _save_row(number, keys, cells, columns, organisation, indicators, existing, 
         progress=fields["progress"] if not indicator.is_numeric else "",
         not_available=fields["not_available"], not_available_reason=fields["not_available_reason"],
         self_rating=fields["self_rating"], note=fields["note"], flag_note=fields["flag_note"],
-        source=IndicatorValue.Source.XLSX, confirm_flags=fields["confirm_flags"], today=today,
+        source=IndicatorValue.Source.XLSX, confirm_flags=fields["confirm_flags"], today=today, batch=batch,
     )
     try:
         saved = actions.save_value(submit=submit, **arguments)  # atomic: a savepoint inside the chunk's transaction
