@@ -174,12 +174,13 @@ def value_row(rng, indicator, organisation_id, period, status, version, is_curre
     reviewed = submitted + datetime.timedelta(days=rng.randint(1, 6))
     reviewed_at = adapt.time(reviewed, 10) if status in ("approved", "returned", "superseded") else None
     submitted_at = None if draft else adapt.time(submitted, 9)
+    written = adapt.time(period.end, 8)
     return (indicator.pk, organisation_id, "", adapt.date(period.start), adapt.date(period.end), value, numerator,
             denominator, weight, "", False, "", "", "", "[]", "", status, version, is_current, supersedes_id,
             "Điều chỉnh theo số liệu chính thức" if supersedes_id else "",
             "Đề nghị kiểm tra lại số liệu." if status == "returned" else "", "web",
             None if draft else adapt.date(due), None if draft else not late, None, None, None, submitted_at,
-            reviewed_at, submitted_at or adapt.time(period.end, 8), reviewed_at or submitted_at or adapt.time(period.end, 8))
+            reviewed_at, submitted_at or written, reviewed_at or submitted_at or written)
 
 
 VALUE_COLUMNS = [f.column for f in IndicatorValue._meta.concrete_fields if not f.primary_key]

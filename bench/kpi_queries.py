@@ -93,7 +93,8 @@ def measure_rollup(rounds):
         by_rule.setdefault(indicator.aggregation, []).append(ms)
         counts[indicator.aggregation] = result.count
     return {"period_end": period_end.isoformat(), "all": percentiles(samples),
-            "by_rule": {rule: percentiles(values) | {"organisations": counts[rule]} for rule, values in by_rule.items()}}
+            "by_rule": {rule: percentiles(values) | {"organisations": counts[rule]}
+                        for rule, values in by_rule.items()}}
 
 
 def measure_index(rounds, login):
@@ -115,7 +116,8 @@ def measure_index(rounds, login):
         began = time.perf_counter()
         response = client.get("/indicators/")
         samples.append((time.perf_counter() - began) * 1000)
-    return {"login": login, "queries": queries, "sql_ms": round(sql_ms, 1), "html_kb": round(len(response.content) / 1024, 1),
+    return {"login": login, "queries": queries, "sql_ms": round(sql_ms, 1),
+            "html_kb": round(len(response.content) / 1024, 1),
             "indicators": Indicator.objects.filter(is_active=True).count(), "timing": percentiles(samples),
             "slowest_queries": [{"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:300]} for q in slowest]}
 

@@ -114,7 +114,7 @@ def _load(plan, today):
                                                                           if not c.startswith("_")])}
     configure(indicators, specs, provinces, plan, datetime.date.fromisoformat(data["baseline_date"]))
     users = {u.username: u for u in User.objects.filter(username__in={n for pair in REPORTERS.values() for n in pair})}
-    history = KpiHistory(today=today, users=users, provinces=data["provinces"])
+    history = KpiHistory(today=today, users=users, provinces=data["provinces"], specs=specs)
     targets, baselines = national_yardsticks(indicators.values())
     for indicator in indicators.values():
         history.plan_indicator(indicator, specs[indicator.code], provinces, targets.get(indicator.pk, {}),
@@ -137,14 +137,14 @@ def appendix_table(data):
     writer.writerow(HEADER)
     for row in data["indicators"]:
         demo = row.get("demo")
-        settings_ = ["", "", "", "", ""]
+        reporting = ["", "", "", "", ""]
         if demo is not None:
             province = demo.get("level") == "province"
-            settings_ = [FREQUENCY_WORDS[demo.get("frequency", "year")], "Tỉnh" if province else "Quốc gia",
+            reporting = [FREQUENCY_WORDS[demo.get("frequency", "year")], "Tỉnh" if province else "Quốc gia",
                          "Tỉ lệ" if demo.get("aggregation") == "ratio" else "Không tổng hợp",
                          "Tác nghiệp" if "." in row["code"] else "Chiến lược", demo.get("source", "")]
         writer.writerow([row["code"], row["name"], row["unit"], row["target"], row["owner"],
-                         years[row["section"]] if row["target"] else "", *settings_])
+                         years[row["section"]] if row["target"] else "", *reporting])
     return out.getvalue().encode("utf-8")
 
 
@@ -221,8 +221,8 @@ class Planned:
 class KpiHistory:
     """The values of every indicator from January 2025 to `today`, planned in memory and written in bulk."""
 
-    def __init__(self, *, today, users, provinces):
-        self.today, self.users = today, users
+    def __init__(self, *, today, users, provinces, specs):
+        self.today, self.users, self.specs = today, users, specs
         self.people = {code: (users.get(a), users.get(b)) for code, (a, b) in REPORTERS.items()}
         self.populations = {code: spec for code, spec in provinces.items() if not code.startswith("_")}
         self.rng = random.Random(SEED)
@@ -269,14 +269,19 @@ class KpiHistory:
             else:
                 self.plan_national(indicator, demo, series, target, baselines.get(series), ended)
 
-    def _state(self, rng, indicator, period, latest, organisation, weights_after, weights_before):
-        live = next((state for code, ind, state in LIVE if code == organisation.code and ind == indicator.code), None)
+    def _state(self, rng, indicator, period, latest, organisation):
+        """(state, written through the service functions?) of a value: the periods before the latest are
+        approved; in the latest, the demo logins' values are as LIVE says, the other ministries' approved unless
+        NATIONAL_ROUND says otherwise, and the provinces' drawn by whether the due date has passed."""
         if period != latest:
             return "approved", False
+        live = next((state for code, ind, state in LIVE if code == organisation.code and ind == indicator.code), None)
         if live:
             return live, True
+        if indicator.level != Indicator.Level.PROVINCE:
+            return NATIONAL_ROUND.get(indicator.code, "approved"), False
         due = periods.due_date(period, indicator.due_days)
-        weights = weights_after if self.today > due + indicator.grace_days * DAY else weights_before
+        weights = ROUND_AFTER_DUE if self.today > due + indicator.grace_days * DAY else ROUND_BEFORE_DUE
         states, chances = zip(*weights)
         return rng.choices(states, chances)[0], False
 
@@ -296,13 +301,9 @@ class KpiHistory:
                        for key in item["periods"]}
         pace = demo.get("pace")
         rating = "" if pace is None else ("green" if pace >= 0.9 else "amber")
-        forced = NATIONAL_ROUND.get(indicator.code)
         previous = None
         for period in ended:
-            state, live = self._state(rng, indicator, period, ended[-1], organisation,
-                                      [("approved", 1)], [("approved", 1)])
-            if forced and period == ended[-1] and not live:
-                state = forced
+            state, live = self._state(rng, indicator, period, ended[-1], organisation)
             planned = Planned(indicator, organisation, series, period, state=state, live=live,
                               note=demo.get("note", ""), self_rating=rating, flag_note=demo.get("flag_note", ""))
             if period.key in unavailable:
@@ -364,8 +365,7 @@ class KpiHistory:
             speed = demo["pace"] * rng.uniform(0.55, 1.45)
             previous = None
             for index, period in enumerate(ended):
-                state, live = self._state(rng, indicator, period, ended[-1], organisation, ROUND_AFTER_DUE,
-                                          ROUND_BEFORE_DUE)
+                state, live = self._state(rng, indicator, period, ended[-1], organisation)
                 if state == "missing" or (not live and period != ended[-1] and rng.random() < 0.02):
                     continue  # never reported
                 planned = Planned(indicator, organisation, "", period, state=state, live=live)
@@ -377,7 +377,7 @@ class KpiHistory:
                                                                                    period.end)
                 # Flows (dossiers, payments of the quarter) wobble; a stock (people with an account) grows
                 # steadily and never shrinks.
-                share += SEASON[period.end.month] + rng.uniform(-1.0, 1.0) if flow else rng.uniform(-0.05, 0.05)
+                share += (SEASON[period.end.month] + rng.uniform(-1.0, 1.0)) if flow else rng.uniform(-0.05, 0.05)
                 if not flow:
                     share = max(share, previous or 0.0)
                 share = outlier_share(outliers.get(code), period, share, planned)
@@ -473,12 +473,11 @@ class KpiHistory:
     def play_corrections(self):
         """A ministry corrects an approved value with a reason: one correction awaits its head's approval
         (the approved version stays current until then), one was approved and replaced the old version."""
-        data = json.loads(DATA_FILE.read_text(encoding="utf-8"))
-        for spec in data["indicators"]:
-            correction = spec.get("demo", {}).get("correction")
+        for code, demo in self.specs.items():
+            correction = demo.get("correction")
             if not correction:
                 continue
-            approved = [p for p in self.planned if p.indicator.code == spec["code"] and p.row is not None
+            approved = [p for p in self.planned if p.indicator.code == code and p.row is not None
                         and p.row.status == V.APPROVED and p.value is not None]
             if not approved:
                 continue
