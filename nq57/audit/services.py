@@ -41,8 +41,11 @@ def snapshot(obj, fields=None):
     return data
 
 
-def record(*, actor, obj, action, before=None, after=None, verb="", organisation=None, source=None):
-    """Write one audit row for `obj`; must run inside the caller's transaction."""
+def record(*, actor, obj, action, before=None, after=None, verb="", organisation=None, source=None, buffer=None):
+    """Write one audit row for `obj`; must run inside the caller's transaction.
+
+    With a `buffer` (a list), the row is built and appended instead of inserted: a bulk write (an upload
+    of 10,000 values) inserts the rows with `flush_buffer` before its transaction commits."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record must be called inside the write's transaction")
     ctx = request_context.current()
@@ -50,7 +53,7 @@ def record(*, actor, obj, action, before=None, after=None, verb="", organisation
         organisation = getattr(obj, "scope_organisation", None)
     if actor is not None and not getattr(actor, "is_authenticated", False):
         actor = None
-    return AuditEvent.objects.create(
+    event = AuditEvent(
         actor=actor,
         actor_label=(actor.get_username() if actor else (ctx.get("actor_label") or "system"))[:200],
         source=source or ctx.get("source") or AuditEvent.Source.SYSTEM,
@@ -64,6 +67,19 @@ def record(*, actor, obj, action, before=None, after=None, verb="", organisation
         after=after,
         ip_address=ctx.get("ip"),
     )
+    if buffer is not None:
+        buffer.append(event)
+    else:
+        event.save(force_insert=True)
+    return event
+
+
+def flush_buffer(buffer):
+    """Insert the audit rows collected by `record(..., buffer=…)`; call it inside the same transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.flush_buffer must be called inside the write's transaction")
+    AuditEvent.objects.bulk_create(buffer, batch_size=500)
+    buffer.clear()
 
 
 def history_for(obj):

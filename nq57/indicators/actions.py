@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from nq57.audit.models import AuditEvent
-from nq57.audit.services import record, snapshot
+from nq57.audit.services import flush_buffer, record, snapshot
 from nq57.core.permissions import can
 from nq57.core.roles import Action
 from nq57.core.text import fold
@@ -443,7 +443,8 @@ def save_value(*, actor, indicator, organisation, period, series="", value=None,
         if submit:
             _submission(row, actor, today)
         row.save()
-        record(actor=actor, obj=row, action=UPDATE, before=before, after=snapshot(row), verb=verb)
+        record(actor=actor, obj=row, action=UPDATE, before=before, after=snapshot(row), verb=verb,
+               buffer=batch.audit if batch is not None else None)
     else:
         row = IndicatorValue(
             indicator=indicator, organisation=organisation, series=series, period_end=period.end,
@@ -452,9 +453,14 @@ def save_value(*, actor, indicator, organisation, period, series="", value=None,
             correction_reason=correction_reason if current else "", **fields)
         if submit:
             _submission(row, actor, today)
-        row.save(force_insert=True)
-        record(actor=actor, obj=row, action=CREATE, after=snapshot(row),
-               verb="value_corrected" if current and not submit else verb)
+        verb = "value_corrected" if current and not submit else verb
+        if batch is not None and batch.pending is not None:
+            # A bulk writer (the XLSX upload) inserts the new rows and their audit rows with flush_pending.
+            batch.pending.append((row, actor, verb))
+        else:
+            row.save(force_insert=True)
+            record(actor=actor, obj=row, action=CREATE, after=snapshot(row), verb=verb,
+                   buffer=batch.audit if batch is not None else None)
         _remember(batch, row)
     if submit and notify_approvers:
         _tell_approvers(row, actor, batch)
@@ -486,6 +492,19 @@ def submit_value(*, actor, value, confirm_flags=False, flag_note="", today=None,
     if notify_approvers:
         _tell_approvers(value, actor, None)
     return value
+
+
+def flush_pending(batch):
+    """Insert the new values a batch collected (see validation.Batch.pending) and their audit rows, in bulk.
+    Call it inside the transaction the values were saved in."""
+    if not batch.pending:
+        return
+    IndicatorValue.objects.bulk_create([row for row, _actor, _verb in batch.pending], batch_size=500)
+    buffer = batch.audit if batch.audit is not None else []
+    for row, actor, verb in batch.pending:
+        record(actor=actor, obj=row, action=CREATE, after=snapshot(row), verb=verb, buffer=buffer)
+    batch.pending.clear()
+    flush_buffer(buffer)
 
 
 def _tell_approvers(value, actor, batch):

@@ -221,6 +221,12 @@ class Batch:
         self._obligations, self._history, self._peers = {}, {}, {}
         self.rows = {}  # the save service's cache of existing rows, per organisation
         self.notified = set()  # organisations whose approvers were told during this batch
+        # None: audit rows are written at once. A list: they are collected and the caller inserts them in
+        # bulk with audit.services.flush_buffer before its transaction commits (the XLSX upload does).
+        self.audit = None
+        # None: new values are inserted at once. A list: save_value appends (value, actor, verb) and the caller
+        # inserts them in bulk with actions.flush_pending inside the same transaction.
+        self.pending = None
 
     def obligations(self, organisation):
         """{(indicator id, series): [(starts_on, ends_on)]} of one organisation."""

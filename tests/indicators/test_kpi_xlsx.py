@@ -389,3 +389,34 @@ def test_an_unknown_organisation_is_not_found(client, alice):
     client.force_login(alice)
     assert client.get(reverse("indicators:template", args=[999999])).status_code == 404
     assert client.get(reverse("indicators:upload", args=[999999])).status_code == 404
+
+
+def test_a_database_error_in_the_fast_path_redoes_the_chunk_row_by_row_and_loses_nothing(owed, org, alice,
+                                                                                          monkeypatch):
+    from django.db import IntegrityError
+
+    from nq57.audit.models import AuditEvent
+    from nq57.indicators import actions
+
+    content = xlsx.build_template(org("P20"), today=TODAY, lang="en")
+    entries = {("5", key): {"value": 50 + i} for i, key in enumerate(quarters(datetime.date(2025, 1, 1),
+                                                                              datetime.date(2025, 12, 31)))}
+    real = actions.save_value.__wrapped__
+    calls = []
+
+    def flaky(**arguments):
+        # The third row of the fast path writes and then hits a unique constraint, as a concurrent save would.
+        calls.append(arguments["period"].key)
+        if len(calls) == 3:
+            real(**arguments)
+            raise IntegrityError("duplicate key value violates unique constraint")
+        return real(**arguments)
+
+    monkeypatch.setattr(actions.save_value, "__wrapped__", flaky)
+    result = xlsx.read_upload(filled(content, entries), org("P20"), actor=alice, submit=False, today=TODAY)
+    assert [r.outcome for r in result.rows] == ["draft"] * 4
+    values = IndicatorValue.objects.filter(indicator=owed["5"], organisation=org("P20"))
+    # Exactly one row per period (the aborted attempt left nothing behind), and one audit row for each.
+    assert sorted(float(v.value) for v in values) == [50, 51, 52, 53]
+    assert AuditEvent.objects.filter(content_type__model="indicatorvalue",
+                                     object_id__in=[str(v.pk) for v in values]).count() == 4

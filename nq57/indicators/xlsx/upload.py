@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from nq57.audit.services import flush_buffer
 from nq57.core.permissions import can
 from nq57.core.roles import Action
 from nq57.core.text import search_key
@@ -47,6 +48,7 @@ class RowResult:
     outcome: str = ERROR
     messages: list = field(default_factory=list)
     value_id: int | None = None
+    saved: object = field(default=None, repr=False, compare=False)  # the value written, for its id after a flush
 
     @property
     def outcome_label(self):
@@ -254,21 +256,61 @@ def read_upload(data, organisation, *, actor, submit, today=None):
     indicators = Indicator.objects.select_related("owner").in_bulk(ids)
     existing = latest_values(organisation, ids)
     seen = {}
-    # One batch for the whole upload: obligations, history and peers are read once, and the agency head is
-    # told once, not once per row.
-    batch = Batch()
-
+    batch = _new_batch()
     for start in range(0, len(parsed), ROWS_PER_TRANSACTION):
-        with transaction.atomic():
-            for number, keys, cells in parsed[start:start + ROWS_PER_TRANSACTION]:
-                result.rows.append(_save_row(number, keys, cells, columns, organisation, indicators, existing, seen,
-                                             choices, actor=actor, submit=submit, today=today, batch=batch))
+        chunk = parsed[start:start + ROWS_PER_TRANSACTION]
+        kept_seen, kept_existing = dict(seen), dict(existing)
+        arguments = dict(columns=columns, organisation=organisation, indicators=indicators, existing=existing,
+                         seen=seen, choices=choices, actor=actor, submit=submit, today=today)
+        try:
+            rows = _save_chunk(chunk, batch=batch, fast=True, **arguments)
+        except DatabaseError:
+            # A database error inside the fast path (a row written by someone else meanwhile) aborted the
+            # chunk's transaction: nothing of it was kept. Do the chunk again, each row in its own savepoint,
+            # with fresh caches.
+            seen.clear(), seen.update(kept_seen), existing.clear(), existing.update(kept_existing)
+            batch = _new_batch(fast=False)
+            rows = _save_chunk(chunk, batch=batch, fast=False, **arguments)
+        result.rows += rows
     result.seconds = time.monotonic() - started
     return result
 
 
+def _new_batch(fast=True):
+    """One batch per upload: obligations, history and peers are read once, the agency head is told once, and
+    audit rows (and, on the fast path, new values) are inserted in bulk per chunk."""
+    batch = Batch()
+    batch.audit = []
+    batch.pending = [] if fast else None
+    return batch
+
+
+def _save_chunk(chunk, *, batch, fast, **arguments):
+    """Save a chunk of rows in one transaction.
+
+    fast: rows are saved without a savepoint each. That is safe because the save service raises every
+    refusal (ValidationError, PermissionDenied) before it writes anything; a database error instead
+    escapes, and the caller does the chunk again with `fast=False` (a savepoint per row).
+    """
+    results = []
+    with transaction.atomic():
+        for number, keys, cells in chunk:
+            mark = len(batch.audit)
+            row = _save_row(number, keys, cells, batch=batch, fast=fast, **arguments)
+            if row.outcome == ERROR:
+                del batch.audit[mark:]  # nothing of the row was kept: neither is its audit row
+            results.append(row)
+        if batch.pending is not None:
+            actions.flush_pending(batch)  # new values and their audit rows, a few statements per chunk
+        flush_buffer(batch.audit)
+    for row in results:
+        if row.saved is not None:
+            row.value_id = row.saved.pk  # known once the chunk's new values are inserted
+    return results
+
+
 def _save_row(number, keys, cells, columns, organisation, indicators, existing, seen, choices, *, actor, submit,
-              today, batch=None):
+              today, batch=None, fast=False):
     row = RowResult(row=number)
     indicator = indicators.get(int(keys["indicator_id"])) if keys["indicator_id"].isdigit() else None
     if indicator is not None:
@@ -325,8 +367,10 @@ def _save_row(number, keys, cells, columns, organisation, indicators, existing, 
         self_rating=fields["self_rating"], note=fields["note"], flag_note=fields["flag_note"],
         source=IndicatorValue.Source.XLSX, confirm_flags=fields["confirm_flags"], today=today, batch=batch,
     )
+    # The service without its own atomic block (see _save_chunk), or with it: a savepoint per row.
+    save = actions.save_value.__wrapped__ if fast else actions.save_value
     try:
-        saved = actions.save_value(submit=submit, **arguments)  # atomic: a savepoint inside the chunk's transaction
+        saved = save(submit=submit, **arguments)
     except ValidationError as exc:
         messages, unconfirmed = _error_messages(exc)
         if not (submit and unconfirmed):
@@ -334,11 +378,16 @@ def _save_row(number, keys, cells, columns, organisation, indicators, existing, 
             return row
         # Keep the typed value as a draft; it is submitted once the warning is confirmed and explained.
         try:
-            saved = actions.save_value(submit=False, **arguments)
-        except (ValidationError, PermissionDenied, IntegrityError):
+            saved = save(submit=False, **arguments)
+        except IntegrityError:
+            if fast:
+                raise  # the transaction is spoilt: the chunk is done again row by row
             row.messages += messages
             return row
-        row.outcome, row.value_id = WARNING, saved.pk
+        except (ValidationError, PermissionDenied):
+            row.messages += messages
+            return row
+        row.outcome, row.value_id, row.saved = WARNING, saved.pk, saved
         row.messages += [f["message"] for f in saved.flags if isinstance(f, dict) and f.get("message")] or messages
         row.messages.append(_("Not submitted: choose “%(yes)s” under Confirm the warning and explain the value, then "
                               "upload again.") % {"yes": yes_label()})
@@ -348,10 +397,12 @@ def _save_row(number, keys, cells, columns, organisation, indicators, existing, 
         row.messages.append(_("Your roles do not allow entering this value."))
         return row
     except IntegrityError:  # someone saved the same value at the same moment; their savepoint was rolled back
+        if fast:
+            raise  # the transaction is spoilt: the chunk is done again row by row
         row.messages.append(_("The value was being saved by someone else at the same time: upload the file again."))
         return row
     existing[key] = saved
-    row.value_id = saved.pk
+    row.value_id, row.saved = saved.pk, saved
     row.outcome = SUBMITTED if saved.status == S.SUBMITTED else DRAFT
     if saved.flags and saved.status != S.SUBMITTED:
         row.messages += [f["message"] for f in saved.flags if isinstance(f, dict) and f.get("message")]
