@@ -198,6 +198,11 @@ MATRIX = [
     ("indicators:detail", "get", lambda: f"/indicators/{_p20_indicator().pk}/", "view", SCOPED_ANY),
     ("indicators:compare", "get", lambda: f"/indicators/{_p20_indicator().pk}/compare/", "view", SCOPED_ANY),
     ("indicators:targets", "get", lambda: f"/indicators/{_p20_indicator().pk}/targets/", "assign", SCOPED),
+    ("indicators:new", "get", lambda: "/indicators/new/", "assign", SCOPED_ANY),
+    ("indicators:settings", "get", lambda: f"/indicators/{_p20_indicator().pk}/settings/", "assign", SCOPED),
+    ("indicators:settings", "post", lambda: f"/indicators/{_p20_indicator().pk}/settings/", "assign",
+     # in scope, an empty POST names no operation: 400 with a message
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": 400, "out_of_scope": 403}),
     ("indicators:entry", "get", lambda: f"/indicators/entry/{_p20().pk}/", "view", SCOPED),
     ("indicators:template", "get", lambda: f"/indicators/entry/{_p20().pk}/template.xlsx", "view", SCOPED),
     ("indicators:upload", "get", lambda: f"/indicators/entry/{_p20().pk}/upload/", "view", SCOPED),

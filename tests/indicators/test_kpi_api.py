@@ -11,6 +11,9 @@ from nq57.core.roles import Role
 from nq57.indicators import actions
 from nq57.indicators.models import ApiToken, IndicatorValue
 
+# Every test here needs the organisation map, also those that ask for people by name at run time.
+pytestmark = pytest.mark.django_db
+
 VALUES = "/api/v1/indicators/values/"
 INDICATORS = "/api/v1/indicators/"
 

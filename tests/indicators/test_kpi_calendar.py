@@ -3,8 +3,13 @@ and the data-quality panel (completeness, timeliness, staleness, outliers)."""
 
 import datetime
 
+import pytest
+
 from nq57.indicators import actions, calendar
 from nq57.indicators.models import ReportingObligation
+
+# Every test here needs the organisation map, also those that ask for people by name at run time.
+pytestmark = pytest.mark.django_db
 
 D = datetime.date
 

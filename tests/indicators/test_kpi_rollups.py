@@ -8,6 +8,9 @@ import pytest
 from nq57.indicators import actions, rollups
 from nq57.indicators.models import IndicatorRollup
 
+# Every test here needs the organisation map, also those that ask for people by name at run time.
+pytestmark = pytest.mark.django_db
+
 D = datetime.date
 Q4 = D(2025, 12, 31)
 

@@ -12,6 +12,9 @@ from nq57.audit.models import AuditEvent
 from nq57.indicators import actions
 from nq57.indicators.models import ApiToken
 
+# Every test here needs the organisation map, also those that ask for people by name at run time.
+pytestmark = pytest.mark.django_db
+
 URL = reverse("indicators:tokens")
 
 

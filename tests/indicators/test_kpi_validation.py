@@ -10,6 +10,9 @@ from django.core.exceptions import ValidationError
 from nq57.indicators import actions, validation
 from nq57.indicators.models import IndicatorValue
 
+# Every test here needs the organisation map, also those that ask for people by name at run time.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture(autouse=True)
 def _english():

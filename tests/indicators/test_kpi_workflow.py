@@ -12,6 +12,9 @@ from nq57.indicators import actions
 from nq57.indicators.models import IndicatorRollup, IndicatorValue, Target
 from nq57.notifications.models import Notification
 
+# Every test here needs the organisation map, also those that ask for people by name at run time.
+pytestmark = pytest.mark.django_db
+
 
 @pytest.fixture(autouse=True)
 def _english():

@@ -15,6 +15,9 @@ from nq57.indicators import xlsx
 from nq57.indicators.models import IndicatorValue
 from nq57.indicators.periods import periods_between
 
+# Every test here needs the organisation map, also those that ask for people by name at run time.
+pytestmark = pytest.mark.django_db
+
 V = IndicatorValue.Status
 PASSWORD = "correct-horse-57"
 TODAY = datetime.date(2026, 5, 14)

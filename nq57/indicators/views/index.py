@@ -70,6 +70,7 @@ class KpiIndexView(LoginRequiredMixin, View):
         context.update({"scope": scope, "rows": rows, "counts": counts, "layer": data["layer"],
                         "scopes": with_scope(context["scopes"], scope),
                         "may_enter": can_anywhere(user, Action.REPORT) or can_anywhere(user, Action.APPROVE),
+                        "may_assign": can_anywhere(user, Action.ASSIGN),
                         "layers": Indicator.Layer.choices,
                         "filtered": any(data[k] for k in ("plan", "owner", "rag", "q"))})
         return render(request, "indicators/index.html", context)
