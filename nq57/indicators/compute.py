@@ -24,14 +24,15 @@ def _f(x):
 def attainment(actual, baseline, target, direction=HIGHER):
     """(A − B) / (T − B), or None when a number is missing.
 
-    The formula works for lower-is-better as written (both differences are negative). When the target
-    equals the baseline there is nothing to travel: attainment is 1 if the actual value keeps the target
-    (not worse in the indicator's direction), else 0.
+    The formula works for lower-is-better as written (both differences are negative). When the baseline
+    already meets the target (equal to it, or beyond it in the indicator's direction, as the HDI > 0.7 of
+    Appendix I) there is nothing to travel: attainment is 1 if the actual value keeps the target (not
+    worse in the indicator's direction), else 0.
     """
     actual, baseline, target = _f(actual), _f(baseline), _f(target)
     if actual is None or baseline is None or target is None:
         return None
-    if target == baseline:
+    if target == baseline or (target < baseline if direction == HIGHER else target > baseline):
         kept = actual >= target if direction == HIGHER else actual <= target
         return 1.0 if kept else 0.0
     return (actual - baseline) / (target - baseline)

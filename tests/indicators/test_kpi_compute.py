@@ -22,6 +22,9 @@ D = datetime.date
     (2, 3, 3, "higher", 0.0),  # target equal to baseline, fell short
     (2, 3, 3, "lower", 1.0),  # lower is better, kept below
     (4, 3, 3, "lower", 0.0),
+    (0.74, 0.726, 0.7, "higher", 1.0),  # the baseline already beats the target (HDI > 0.7): kept
+    (0.69, 0.726, 0.7, "higher", 0.0),  # ... and then lost
+    (40, 30, 50, "lower", 1.0),  # lower is better, baseline already below the target, still below
     (None, 40, 80, "higher", None),  # missing period: no attainment
     (60, None, 80, "higher", None),
     (60, 40, None, "higher", None),
