@@ -518,7 +518,7 @@ class FlagCheck:
             jump = compute.relative_jump(p.value, history[0])
             if jump is not None and abs(jump) > validation.JUMP_LIMIT:
                 return True
-        z = compute.modified_z_score(p.value, history)
+        z, _changes = validation.own_change_z(p.value, history)
         if z is not None and abs(z) > validation.Z_LIMIT:
             return True
         kinds = set(validation.peer_kinds(p.organisation.kind))

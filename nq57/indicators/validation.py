@@ -265,6 +265,18 @@ def _approved(indicator):
                                          not_available=False, value__isnull=False)
 
 
+def own_change_z(value, history):
+    """(modified z-score, earlier changes) of the change from the latest value of `history` (newest first).
+
+    Against its own history, the change from the previous period is compared with the earlier changes, not the
+    level with earlier levels: steady growth (40, 44, 48, 52…) is not an outlier, a typo (99 → 1010) is."""
+    history = [float(x) for x in history if x is not None]
+    changes = [newer - older for newer, older in zip(history, history[1:])]
+    if not history:
+        return None, changes
+    return compute.modified_z_score(float(value) - history[0], changes), changes
+
+
 def warnings_for(indicator, organisation, period, series, value, *, batch=None):
     """Jumps and outliers of `value` against the organisation's approved history and its peers' values."""
     if value is None:
@@ -282,11 +294,12 @@ def warnings_for(indicator, organisation, period, series, value, *, batch=None):
             found.append({"code": "jump", "message": _(
                 "The value changed by %(percent)d%% from the previous approved period (%(previous)s → %(value)s).")
                 % {"percent": round(jump * 100), "previous": _fmt(history[0]), "value": _fmt(value)}})
-    z = compute.modified_z_score(value, history)
+    z, changes = own_change_z(value, history)
     if z is not None and abs(z) > Z_LIMIT:
         found.append({"code": "outlier_own", "message": _(
-            "The value is far from this organisation's own history (median %(median)s).")
-            % {"median": _fmt(compute.median([float(x) for x in history]))}})
+            "The change from the previous approved period (%(change)s) is unlike this organisation's earlier "
+            "changes (median change %(median)s).")
+            % {"change": _fmt(float(value) - float(history[0])), "median": _fmt(compute.median(changes))}})
     if batch is not None:
         peers = batch.peers(indicator, organisation, series, period.end)
     else:

@@ -161,6 +161,13 @@ def test_an_outlier_against_the_provinces_own_history_is_flagged(make_indicator,
     assert draft.status == IndicatorValue.Status.DRAFT
 
 
+def test_steady_growth_is_not_an_outlier_against_the_provinces_own_history(make_indicator, report, save):
+    enterprises = make_indicator(code="5", value_type="count", frequency="month")
+    for month, number in zip(range(1, 7), [100, 110, 121, 130, 141, 150]):
+        report(enterprises, "P20", f"2025-M{month:02d}", value=number)
+    assert save(enterprises, "2025-M07", value=161).flags == []
+
+
 def test_an_outlier_against_other_provinces_is_flagged(make_indicator, report, save):
     reporters = ("P20", "P01", "P04", "P08", "P11", "P12", "P14")
     share = make_indicator(code="9", aggregation="max", reporters=reporters)
