@@ -87,3 +87,11 @@ def test_a_bad_period_is_a_message(client, compared, root, text):
     response = client.get(_url(compared), {"period": text})
     assert response.status_code == 400
     assert 'class="errors" role="alert"' in response.content.decode()
+
+
+def test_the_period_field_suggests_the_periods_that_have_values(client, compared, report, alice):
+    report(compared, "P20", "2025-Q1", numerator=40, denominator=100)
+    client.force_login(alice)
+    response = client.get(_url(compared))
+    assert [p.key for p in response.context["period_options"]] == ["2025-Q2", "2025-Q1"]
+    assert '<option value="2025-Q2">' in response.content.decode()

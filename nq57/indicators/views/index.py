@@ -20,7 +20,7 @@ from nq57.orgs.models import PROVINCE_KINDS
 
 from .. import calendar, charts, exports
 from ..forms import IndexFilterForm, IndicatorPageForm
-from ..models import Baseline, Indicator, Milestone, Target
+from ..models import Baseline, Indicator, IndicatorRollup, Milestone, Target
 from ..periods import parse_period, period_containing
 from ..queries import (applicable, as_tree, breakdown_organisations, breakdown_rows, index_rows, latest_period_end,
                        linked_tasks, matches, national_root, on_time_counts, rank, require_viewer, resolve_scope,
@@ -236,5 +236,16 @@ class CompareView(LoginRequiredMixin, View):
             rows=[(r["organisation"].short_name or r["organisation"].name, r["value"], r["rag"]) for r in rows])
         context.update({"series": series, "series_choices": form.series_choices, "period": period, "rows": rows,
                         "chart": chart, "kind_label": _breakdown_kind(indicator, root),
-                        "reported": sum(1 for r in rows if r["value"] is not None)})
+                        "reported": sum(1 for r in rows if r["value"] is not None),
+                        "period_options": _periods_with_values(indicator, root, series)})
         return render(request, "indicators/compare.html", context)
+
+
+PERIOD_OPTIONS = 16
+
+
+def _periods_with_values(indicator, root, series):
+    """The latest periods with a national roll-up, offered as suggestions for the period field (one query)."""
+    ends = (IndicatorRollup.objects.filter(indicator=indicator, organisation=root, series=series, reported__gt=0)
+            .order_by("-period_end").values_list("period_end", flat=True)[:PERIOD_OPTIONS])
+    return [period_containing(end, indicator.frequency) for end in ends]
