@@ -134,5 +134,26 @@ def compare_export(fmt, indicator, period_label, rows):
                           columns=columns, rows=data)
 
 
+def inbox_export(fmt, sections):
+    """Every item of the data-entry inbox, one row each, with the section it is in."""
+    columns = [(_("Section"), 28, ""), (_("Code"), 10, ""), (_("Indicator"), 50, ""), (_("Organisation"), 36, ""),
+               (_("Period"), 12, ""), (_("Due on"), 12, "date"), (_("Late"), 8, ""), (_("Status"), 14, ""),
+               (_("Value"), 14, ""), (_("Comment"), 40, "")]
+    data = []
+    for section in sections:
+        for item in section["items"]:
+            if isinstance(item, tuple):  # an owed period (calendar.Owed)
+                value = item.value
+                data.append([str(section["title"]), item.indicator.code, item.indicator.name, item.organisation.name,
+                             item.period.label, item.due_on, _("Yes") if item.late else _("No"),
+                             value.get_status_display() if value else _("Not reported"),
+                             _number(value.value) if value else None, ""])
+            else:
+                data.append([str(section["title"]), item.indicator.code, item.indicator.name, item.organisation.name,
+                             item.period_label, item.due_on, "", item.get_status_display(), _number(item.value),
+                             item.review_comment])
+    return table_response(fmt, filename="nhap-so-lieu", sheet_title=str(_("Data entry")), columns=columns, rows=data)
+
+
 def _slug(text):
     return "".join(ch if ch.isascii() and ch.isalnum() else "-" for ch in str(text)).strip("-")[:30] or "x"

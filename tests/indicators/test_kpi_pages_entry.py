@@ -89,6 +89,30 @@ def test_the_inbox_shows_returned_values_with_the_comment_and_values_awaiting_ap
     assert f"/indicators/values/{waiting.pk}/" in response.content.decode()
 
 
+def test_the_inbox_exports_every_item_with_its_section(client, alice, hanh, kpi, report, entry):
+    import csv
+    import io
+
+    from django.utils import translation
+    from django.utils.translation import gettext
+
+    returned = report(kpi.indicator, "P20", "2025-Q2", numerator=46, denominator=100, approve=False)
+    actions.return_value(actor=hanh, value=returned, comment="Mẫu số chưa đúng")
+    client.force_login(alice)
+    response = client.get("/indicators/inbox/", {"format": "csv"})
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    with translation.override("en"):  # this module's client asks for English (see _english above)
+        due, sent_back = gettext("Values due"), gettext("Values returned for correction")
+    assert any(r[0] == sent_back and r[1] == kpi.indicator.code and r[-1] == "Mẫu số chưa đúng" for r in rows[1:])
+    # Every owed period is exported, not only the first page: Lạng Sơn and Hà Nội are not both alice's, so
+    # the due rows are Lạng Sơn's periods from Q3/2025 on.
+    assert len([r for r in rows[1:] if r[0] == due]) == next(
+        s["count"] for s in client.get("/indicators/inbox/").context["sections"] if s["key"] == "due")
+    xlsx = client.get("/indicators/inbox/", {"format": "xlsx"})
+    assert xlsx.status_code == 200 and b"".join(xlsx.streaming_content)[:2] == b"PK"
+
+
 def test_my_recent_submissions_are_listed(client, alice, entry, kpi):
     client.force_login(alice)
     client.post(entry, {"period": "2025-Q2", _field(kpi, "numerator"): "46", _field(kpi, "denominator"): "100",

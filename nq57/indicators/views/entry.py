@@ -20,7 +20,7 @@ from nq57.core.permissions import can, can_anywhere, scope_paths, scope_q
 from nq57.core.roles import Action
 from nq57.orgs.models import Organisation
 
-from .. import actions, calendar, validation
+from .. import actions, calendar, exports, validation
 from ..forms import ValueForm
 from ..models import IndicatorValue
 from ..periods import period_containing
@@ -60,26 +60,31 @@ class InboxView(LoginRequiredMixin, View):
         if not (may_report or may_approve):
             raise PermissionDenied
         sections = []
+        fmt = request.GET.get("format", "")
+        fmt = fmt if fmt in exports.FORMATS else ""
+        shown = None if fmt else SHOWN  # an export lists everything
         if may_report:
             due = [o for o in owed_to_user(user, today) if o.value is None or o.value.status == V.DRAFT]
             due.sort(key=lambda o: (not o.late, o.due_on, o.indicator.sort_order, o.indicator.code,
                                     o.organisation.path))
-            sections.append(_section("due", _("Values due"), due[:SHOWN],
+            sections.append(_section("due", _("Values due"), due[:shown],
                                      _("No value is due from your organisations."), count=len(due)))
             returned = (IndicatorValue.objects.filter(scope_q(user, Action.REPORT, "organisation__path"),
                                                       status=V.RETURNED)
                         .select_related(*VALUE_RELATED).order_by("-reviewed_at", "-pk"))
-            sections.append(_section("returned", _("Values returned for correction"), list(returned[:SHOWN]),
+            sections.append(_section("returned", _("Values returned for correction"), list(returned[:shown]),
                                      _("No value was returned to you."), count=returned.count()))
         if may_approve:
             waiting = (IndicatorValue.objects.filter(scope_q(user, Action.APPROVE, "organisation__path"),
                                                      status=V.SUBMITTED)
                        .select_related(*VALUE_RELATED).order_by("submitted_at", "pk"))
-            sections.append(_section("approve", _("Values awaiting your approval"), list(waiting[:SHOWN]),
+            sections.append(_section("approve", _("Values awaiting your approval"), list(waiting[:shown]),
                                      _("No value awaits your approval."), count=waiting.count()))
         mine = list(IndicatorValue.objects.filter(submitted_by=user).select_related(*VALUE_RELATED)
                     .order_by("-submitted_at", "-pk")[:20])
         sections.append(_section("mine", _("My recent submissions"), mine, _("You have not submitted any value yet.")))
+        if fmt:
+            return exports.inbox_export(fmt, sections)
         return render(request, "indicators/inbox.html", {"sections": sections, "today": today, "shown": SHOWN})
 
 
