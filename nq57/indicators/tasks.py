@@ -11,7 +11,6 @@ from collections import defaultdict
 from django.db import transaction
 from django.tasks import task
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
 
@@ -19,19 +18,12 @@ from nq57.core.roles import Action
 from nq57.notifications.services import Message, notify_many, send_notification_emails
 from nq57.orgs.models import Organisation
 from nq57.plans.actions import lazy_date, people_by_organisation
+from nq57.plans.tasks import _as_date
 
 from .calendar import owed_by
 
 REMIND_DAYS_BEFORE = 3  # tell the reporters three days before a value is due
 LOOKBACK_DAYS = 120  # periods that ended longer ago were reminded and escalated already
-
-
-def _as_date(value):
-    if value is None:
-        return timezone.localdate()
-    if isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(value)
 
 
 def outstanding(today):

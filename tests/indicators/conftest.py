@@ -83,3 +83,17 @@ def kim(make_user):
 def tung(make_user):
     """Head of Hà Nội: out of Lạng Sơn's scope."""
     return make_user("tung", home="P01", role=Role.AGENCY_HEAD, scope="P01", full_name="Tùng Hà Nội")
+
+
+@pytest.fixture
+def quarter_label():
+    """quarter_label("2025-Q1") → the quarter's label as pages and exports show it (Vietnamese)."""
+    from django.utils import translation
+
+    from nq57.indicators.periods import parse_period
+
+    def label(key):
+        with translation.override("vi"):
+            return parse_period(key, "quarter").label
+
+    return label

@@ -53,7 +53,7 @@ def test_the_definition_targets_and_baselines_are_shown_with_their_versions(clie
     assert "31/12/2024" in body  # the baseline's date, day first
 
 
-def test_the_time_series_is_a_labelled_chart_and_the_same_numbers_in_a_table(client, series, root):
+def test_the_time_series_is_a_labelled_chart_and_the_same_numbers_in_a_table(client, series, root, quarter_label):
     client.force_login(root)
     with translation.override("vi"):
         response = client.get(_url(series))
@@ -63,8 +63,8 @@ def test_the_time_series_is_a_labelled_chart_and_the_same_numbers_in_a_table(cli
     assert 'role="img"' in chart and 'aria-labelledby="series-chart-title series-chart-desc"' in chart
     assert "<title" in chart and "<desc" in chart and 'stroke-dasharray' in chart  # the expected trajectory
     assert 'class="target"' in chart
-    assert [(p["label"], float(p["value"])) for p in response.context["points"]] == [(label("2025-Q2"), 60.0),
-                                                                                    (label("2025-Q1"), 52.5)]
+    points = [(p["label"], float(p["value"])) for p in response.context["points"]]
+    assert points == [(quarter_label("2025-Q2"), 60.0), (quarter_label("2025-Q1"), 52.5)]
     table = body[body.index("</svg>"):]
     assert "52,5" in table and "60" in table and on_track in table
     assert "2 / 2" in table  # organisations reported / expected
@@ -157,12 +157,3 @@ def test_a_qualitative_indicator_shows_progress_instead_of_numbers(client, make_
     assert in_progress in response.content.decode()
     assert datetime.date(2025, 12, 31) in [p["period_end"] for p in response.context["points"]]
 
-
-def label(key):
-    """A quarter's label as the page shows it (Vietnamese)."""
-    from django.utils import translation
-
-    from nq57.indicators.periods import parse_period
-
-    with translation.override("vi"):
-        return parse_period(key, "quarter").label

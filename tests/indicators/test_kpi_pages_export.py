@@ -69,10 +69,10 @@ def test_an_english_interface_exports_english_headers(client, exported, root, se
     assert rows[0][:3] == ["Code", "Indicator", "Unit"]
 
 
-def test_the_series_and_the_breakdown_of_an_indicator(client, exported, root):
+def test_the_series_and_the_breakdown_of_an_indicator(client, exported, root, quarter_label):
     client.force_login(root)
     series = _sheet(client.get(f"/indicators/{exported.pk}/", {"format": "xlsx"}))
-    assert [(r[0], r[2]) for r in series[1:]] == [(label("2025-Q1"), 52.5)]
+    assert [(r[0], r[2]) for r in series[1:]] == [(quarter_label("2025-Q1"), 52.5)]
     assert series[1][1].date().isoformat() == "2025-03-31"
     breakdown = _csv(client.get(f"/indicators/{exported.pk}/", {"format": "csv", "table": "breakdown"}))
     by_code = {r[0]: r for r in breakdown[1:]}
@@ -106,12 +106,3 @@ def test_an_unknown_format_shows_the_page(client, exported, root):
     response = client.get("/indicators/", {"format": "pdf"})
     assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
 
-
-def label(key):
-    """A quarter's label as the export writes it (Vietnamese)."""
-    from django.utils import translation
-
-    from nq57.indicators.periods import parse_period
-
-    with translation.override("vi"):
-        return parse_period(key, "quarter").label

@@ -121,7 +121,7 @@ def test_the_index_costs_the_same_queries_for_three_or_twelve_indicators(client,
     assert len(many.captured_queries) == len(few.captured_queries)
 
 
-def test_the_trend_is_a_sparkline_with_the_same_numbers_in_a_hidden_table(client, root, kpi, report):
+def test_the_trend_is_a_sparkline_with_the_same_numbers_in_a_hidden_table(client, root, kpi, report, quarter_label):
     for key, numerator in (("2025-Q1", 45), ("2025-Q2", 50), ("2025-Q3", 55)):
         report(kpi.indicator, "P20", key, numerator=numerator, denominator=100)
     client.force_login(root)
@@ -130,14 +130,5 @@ def test_the_trend_is_a_sparkline_with_the_same_numbers_in_a_hidden_table(client
     svg = body[body.index('<svg'):body.index('</svg>')]
     assert "<polyline" in svg and "45; 50; 55" in svg  # the <desc> lists the values
     hidden = body[body.index('<div class="visually-hidden">'):]
-    assert label("2025-Q3") in hidden
+    assert quarter_label("2025-Q3") in hidden
 
-
-def label(key):
-    """A quarter's label as the page shows it (Vietnamese)."""
-    from django.utils import translation
-
-    from nq57.indicators.periods import parse_period
-
-    with translation.override("vi"):
-        return parse_period(key, "quarter").label
