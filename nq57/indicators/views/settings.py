@@ -103,7 +103,8 @@ class IndicatorForm(forms.Form):
     ratio_scale = DecimalText(label=gettext_lazy("Ratio scale"), required=True,
                               help_text=gettext_lazy("100 for a percentage"))
     level = forms.ChoiceField(label=gettext_lazy("Reported at"), choices=Indicator.Level.choices)
-    owner = _Choice(label=gettext_lazy("Owner agency"), queryset=Organisation.objects.none())
+    owner = _Choice(label=gettext_lazy("Owner agency"), queryset=Organisation.objects.none(),
+                    empty_label=gettext_lazy("Choose…"))
     source_plan = _Choice(label=gettext_lazy("Source document"), required=False, queryset=Plan.objects.none(),
                           empty_label=gettext_lazy("None"))
     source_article = CleanCharField(label=gettext_lazy("Source (document article)"), required=False, max_length=200)
