@@ -187,6 +187,13 @@ def _target_snapshot(target):
     return data
 
 
+def _retire(version):
+    """Take a target or baseline out of force; the row is kept as an earlier version."""
+    version.is_current = False
+    version.superseded_at = timezone.now()
+    version.save(update_fields=["is_current", "superseded_at"])
+
+
 @transaction.atomic
 def set_target(*, actor, indicator, year, comparator, value=None, value_high=None, series="", organisation=None,
                text="", milestones=(), reason=""):
@@ -230,9 +237,7 @@ def set_target(*, actor, indicator, year, comparator, value=None, value_high=Non
         if not reason:
             raise ValidationError({"reason": _("Say why the target is changed; the old target is kept.")})
         before = _target_snapshot(current)
-        current.is_current = False
-        current.superseded_at = timezone.now()
-        current.save(update_fields=["is_current", "superseded_at"])
+        _retire(current)
     target = Target.objects.create(
         indicator=indicator, organisation=organisation, series=series, year=year, comparator=comparator,
         value=value, value_high=value_high, text=text, reason=reason,
@@ -272,9 +277,7 @@ def set_baseline(*, actor, indicator, value, as_of, series="", organisation=None
         if not reason:
             raise ValidationError({"reason": _("Say why the baseline is changed; the old baseline is kept.")})
         before = snapshot(current)
-        current.is_current = False
-        current.superseded_at = timezone.now()
-        current.save(update_fields=["is_current", "superseded_at"])
+        _retire(current)
     baseline = Baseline.objects.create(indicator=indicator, organisation=organisation, series=series, value=value,
                                        as_of=as_of, source=source, reason=reason,
                                        version=current.version + 1 if current else 1, created_by=_user(actor))
