@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "nq57.notifications",
     "nq57.plans",
     "nq57.indicators",
+    "nq57.feedback",
     "nq57.demo",
 ]
 

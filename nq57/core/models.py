@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class ScheduledJob(models.Model):
@@ -10,3 +11,23 @@ class ScheduledJob(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class Holiday(models.Model):
+    """A day that changes the working-day calendar: a public holiday or compensatory day off, or a
+    Saturday worked in exchange (ngày làm bù). Entered per year, as the Prime Minister announces them."""
+
+    class Kind(models.TextChoices):
+        DAY_OFF = "day_off", _("Day off")
+        WORKING_DAY = "working_day", _("Make-up working day")
+
+    date = models.DateField(_("date"), unique=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.DAY_OFF)
+    name = models.CharField(_("name"), max_length=200)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["date"]
+
+    def __str__(self):
+        return f"{self.date} {self.name}"
