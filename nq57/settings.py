@@ -260,6 +260,13 @@ MEDIA_ROOT = DATA_DIR / "media"
 # Largest evidence file accepted with a progress report (nginx client_max_body_size must allow it).
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 WHITENOISE_USE_FINDERS = DEBUG
+# Feedback submissions accepted from one client address (and from one e-mail or phone number) per hour and day.
+FEEDBACK_RATE_PER_HOUR = env_int("FEEDBACK_RATE_PER_HOUR", 5)
+FEEDBACK_RATE_PER_DAY = env_int("FEEDBACK_RATE_PER_DAY", 20)
+FEEDBACK_CONTACT_RATE_PER_HOUR = env_int("FEEDBACK_CONTACT_RATE_PER_HOUR", 3)
+FEEDBACK_CONTACT_RATE_PER_DAY = env_int("FEEDBACK_CONTACT_RATE_PER_DAY", 10)
+# Largest file attached to a feedback submission (at most 5 files; nginx client_max_body_size must allow them).
+FEEDBACK_ATTACHMENT_MAX_BYTES = env_int("FEEDBACK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
 # --- Security ---------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -10,6 +10,7 @@ urlpatterns = [
     path("organisations/", include("nq57.orgs.urls")),
     path("plans/", include("nq57.plans.urls")),
     path("indicators/", include("nq57.indicators.urls")),
+    path("feedback/", include("nq57.feedback.urls")),
     path("notifications/", include("nq57.notifications.urls")),
     path("api/v1/organisations/", org_views.api_organisations, name="api_organisations"),
     path("api/v1/organisations/<int:pk>/", org_views.api_organisation, name="api_organisation"),

@@ -235,3 +235,23 @@ def pages_plan(national_plan, org):
         return Assignment.objects.get(task=tasks[code], organisation__code=agency, role=role, parent__isnull=True)
 
     return SimpleNamespace(plan=national_plan, groups=groups, tasks=tasks, assignment=assignment, today=today)
+
+
+# --- Feedback (issue 5) ------------------------------------------------------------------------------------
+# tam is the Central Steering Committee's standing office (triage of submissions to the centre, the national
+# taxonomy, deadline rules and holidays); kiet and ngoc sit on the advisory council (EVALUATE on Lạng Sơn).
+
+
+@pytest.fixture
+def tam(make_user):
+    return make_user("tam", home="VPTWD", role=Role.STANDING_OFFICE, scope="BCDTW", full_name="Tâm Văn phòng TW")
+
+
+@pytest.fixture
+def kiet(make_user):
+    return make_user("kiet", home="HDTV", role=Role.ADVISORY_MEMBER, scope="P20", full_name="Kiệt Hội đồng")
+
+
+@pytest.fixture
+def ngoc(make_user):
+    return make_user("ngoc", home="HDTV", role=Role.ADVISORY_MEMBER, scope="P20", full_name="Ngọc Hội đồng")

@@ -13,7 +13,11 @@ PERSONAS = ["anonymous", "no_role", "in_scope", "out_of_scope"]
 # Who plays "in scope" and "out of scope": for pages that need VIEW, alice (focal officer of Lạng Sơn)
 # and charlie (focal officer of Hà Nội); for pages that need MANAGE_USERS, bob (administrator of Lạng Sơn)
 # and erin (administrator of Hà Nội). Every target below is in Lạng Sơn.
-CAST = {"view": ("alice", "charlie"), "manage": ("bob", "erin"), "assign": ("lan", "minh")}
+CAST = {"view": ("alice", "charlie"), "manage": ("bob", "erin"), "assign": ("lan", "minh"),
+        # national settings of feedback (taxonomy, rules, holidays): the root's standing office vs a province's
+        "national": ("tam", "lan"),
+        # a council review: its assigned reviewer vs another council member
+        "evaluate": ("kiet", "ngoc")}
 
 LOGIN = "login"  # a redirect to the login page
 REDIRECT = "redirect"  # any other redirect
@@ -109,6 +113,102 @@ def _p20_evidence():
     pdf = SimpleUploadedFile("bao-cao.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
                              content_type="application/pdf")
     return actions.add_evidence(actor=None, report=report, uploaded_file=pdf).pk
+
+
+# --- Feedback (issue 5): a submission addressed to Lạng Sơn, routed to its Department of S&T -------------------
+
+
+def _fb_data(**overrides):
+    from nq57.feedback.models import Field
+
+    return {"kind": "recommendation", "field": Field.objects.get(code="the-che-thu-tuc"),
+            "title": "Đề nghị rút ngắn thủ tục cấp phép", "content": "Thủ tục còn nhiều giấy tờ.",
+            "submitter_name": "Nguyễn Văn Ma Trận", "address": "Lạng Sơn", "phone": "0900000123",
+            "email": "matran@example.vn", **overrides}
+
+
+def _p20_submission():
+    """Routed to P20-SKHCN, with one PDF attachment (created once)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from nq57.feedback import actions
+    from nq57.feedback.models import Submission
+
+    submission = Submission.objects.filter(title="Đề nghị rút ngắn thủ tục cấp phép").first()
+    if submission is None:
+        pdf = SimpleUploadedFile("de-nghi.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n",
+                                 content_type="application/pdf")
+        submission, key = actions.submit_submission(actor=None, data=_fb_data(), files=[pdf], intake=_p20())
+        submission = actions.route_submission(actor=None, submission=submission,
+                                              lead=Organisation.objects.get(code="P20-SKHCN"))
+        submission._key = key
+        _KEYS[submission.code] = key
+    return submission
+
+
+_KEYS = {}
+
+
+def _p20_private():
+    submission = _p20_submission()
+    return f"/feedback/p/{submission.code}/{_KEYS[submission.code]}/"
+
+
+def _p20_attachment():
+    return _p20_submission().attachments.get().pk
+
+
+def _p20_published_code():
+    """An answered and published submission of Lạng Sơn (created once)."""
+    from nq57.feedback import actions
+    from nq57.feedback.models import Submission
+
+    submission = Submission.objects.filter(title="Hỏi về chứng nhận doanh nghiệp KH&CN").first()
+    if submission is None:
+        submission, _key = actions.submit_submission(
+            actor=None, data=_fb_data(title="Hỏi về chứng nhận doanh nghiệp KH&CN", email="hoi@example.vn"),
+            intake=_p20())
+        submission = actions.route_submission(actor=None, submission=submission,
+                                              lead=Organisation.objects.get(code="P20-SKHCN"))
+        submission = actions.accept_submission(actor=None, submission=submission)
+        answer = actions.save_answer(actor=None, submission=submission, text="Xin trả lời như sau.", submit=True)
+        actions.approve_answer(actor=None, answer=answer)
+        submission = actions.publish_submission(actor=None, submission=Submission.objects.get(pk=submission.pk))
+    return submission.code
+
+
+def _p20_template():
+    from nq57.feedback import actions
+    from nq57.feedback.models import AnswerTemplate
+
+    template = AnswerTemplate.objects.filter(title="Mẫu thử").first()
+    if template is None:
+        template = actions.save_answer_template(actor=None, organisation=Organisation.objects.get(code="P20-SKHCN"),
+                                                title="Mẫu thử", body="Kính gửi ông/bà,")
+    return template.pk
+
+
+def _p20_review():
+    """An initiative to Lạng Sơn under council review, assigned to kiet (created once)."""
+    from nq57.accounts.models import User
+    from nq57.feedback import actions, evaluation
+    from nq57.feedback.models import Review
+
+    review = Review.objects.filter(reviewer__username="kiet").first()
+    if review is None:
+        submission, _key = actions.submit_submission(
+            actor=None, data=_fb_data(kind="initiative", title="Sáng kiến trợ lý ảo một cửa", email="sk@example.vn"),
+            intake=_p20())
+        submission = actions.send_to_council(actor=None, submission=submission)
+        kiet = User.objects.filter(username="kiet").first()
+        if kiet is None:  # kiet is not the persona of this run: make the reviewer all the same
+            from nq57.accounts.models import RoleGrant
+            from nq57.core.roles import Role
+
+            kiet = User.objects.create_user(username="kiet", password="x-57-x", organisation=_p20())
+            RoleGrant.objects.create(user=kiet, role=Role.ADVISORY_MEMBER, organisation=_p20())
+        review = evaluation.assign_reviewer(actor=None, submission=submission, reviewer=kiet)
+    return review
 
 
 # (URL name, method, path maker, cast, {persona: expected})
@@ -216,6 +316,64 @@ MATRIX = [
      {"anonymous": 401, "no_role": 403, "in_scope": 200, "out_of_scope": 200}),
     ("api_indicator_values", "get", lambda: "/api/v1/indicators/values/", "view",
      {"anonymous": 401, "no_role": 403, "in_scope": 200, "out_of_scope": 200}),
+    ("feedback:public_list", "get", lambda: "/feedback/", "view", ALL),
+    # a malformed date is a 400 with a message, not a 500
+    ("feedback:public_list", "get", lambda: "/feedback/?q=thu+tuc&date_from=bad", "view", {p: 400 for p in PERSONAS}),
+    ("feedback:submit", "get", lambda: "/feedback/new/", "view", ALL),
+    # the receipt is shown once, from the session of the browser that sent the submission
+    ("feedback:receipt", "get", lambda: "/feedback/new/done/", "view", {p: 404 for p in PERSONAS}),
+    ("feedback:similar", "get", lambda: "/feedback/similar/?title=thu+tuc+cap+phep", "view", ALL),
+    ("feedback:track", "get", lambda: "/feedback/track/", "view", ALL),
+    ("feedback:status", "get", lambda: f"/feedback/track/{_p20_submission().code}/", "view", ALL),
+    ("feedback:status", "get", lambda: "/feedback/track/PAKN-2026-999999/", "view", {p: 404 for p in PERSONAS}),
+    # The private link is the key: everyone holding it sees the page; a wrong key is a 404 for everyone.
+    ("feedback:private", "get", _p20_private, "view", ALL),
+    ("feedback:private", "get", lambda: f"/feedback/p/{_p20_submission().code}/wrong-key/", "view",
+     {p: 404 for p in PERSONAS}),
+    ("feedback:private_attachment", "get", lambda: f"{_p20_private()}files/{_p20_attachment()}/", "view", ALL),
+    ("feedback:public_detail", "get", lambda: f"/feedback/answers/{_p20_published_code()}/", "view", ALL),
+    # Not published yet: not found, whoever asks.
+    ("feedback:public_detail", "get", lambda: f"/feedback/answers/{_p20_submission().code}/", "view",
+     {p: 404 for p in PERSONAS}),
+    ("feedback:follow", "post", lambda: f"/feedback/answers/{_p20_published_code()}/follow/", "view",
+     # an empty e-mail comes back as the form with its error
+     {p: 400 for p in PERSONAS}),
+    ("feedback:faq", "get", lambda: "/feedback/faq/", "view", ALL),
+    ("feedback:stats", "get", lambda: "/feedback/stats/", "view", ALL),
+    ("feedback:mine", "get", lambda: "/feedback/mine/", "view", LOGGED_IN),
+    # Only the account that sent it (none here) sees it under "mine".
+    ("feedback:mine_detail", "get", lambda: f"/feedback/mine/{_p20_submission().code}/", "view",
+     {"anonymous": LOGIN, "no_role": 404, "in_scope": 404, "out_of_scope": 404}),
+    ("feedback:mine_attachment", "get", lambda: f"/feedback/mine/{_p20_submission().code}/files/{_p20_attachment()}/",
+     "view", {"anonymous": LOGIN, "no_role": 404, "in_scope": 404, "out_of_scope": 404}),
+    ("feedback:triage", "get", lambda: "/feedback/triage/", "assign", SCOPED_ANY),
+    ("feedback:export", "get", lambda: "/feedback/export/?list=triage", "assign", SCOPED_ANY),
+    ("feedback:inbox", "get", lambda: "/feedback/inbox/", "view", SCOPED_ANY),
+    ("feedback:detail", "get", lambda: f"/feedback/s/{_p20_submission().pk}/", "view", SCOPED),
+    ("feedback:detail", "get", lambda: f"/feedback/s/{_p20_submission().pk}/", "assign", SCOPED),
+    ("feedback:step", "post", lambda: f"/feedback/s/{_p20_submission().pk}/note/", "view",
+     # in scope, an empty note comes back with its error
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": 400, "out_of_scope": 403}),
+    ("feedback:attachment", "get", lambda: f"/feedback/files/{_p20_attachment()}/", "view", SCOPED),
+    ("feedback:templates", "get", lambda: "/feedback/templates/", "view", SCOPED_ANY),
+    ("feedback:template_edit", "get", lambda: f"/feedback/templates/{_p20_template()}/", "view", SCOPED),
+    ("feedback:fields", "get", lambda: "/feedback/fields/", "national", SCOPED),
+    ("feedback:rules", "get", lambda: "/feedback/rules/", "national", SCOPED),
+    ("feedback:holidays", "get", lambda: "/feedback/holidays/", "national", SCOPED),
+    ("feedback:council", "get", lambda: "/feedback/council/", "assign", SCOPED_ANY),
+    ("feedback:assign_reviewers", "get", lambda: f"/feedback/council/s/{_p20_review().submission_id}/", "assign",
+     SCOPED),
+    ("feedback:decide", "post", lambda: f"/feedback/council/s/{_p20_review().submission_id}/decide/", "assign",
+     # in scope, an empty decision comes back with its errors
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": 400, "out_of_scope": 403}),
+    ("feedback:review", "get", lambda: f"/feedback/council/reviews/{_p20_review().pk}/", "evaluate",
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": 200, "out_of_scope": 404}),
+    ("feedback:review_attachment", "get",
+     lambda: f"/feedback/council/reviews/{_p20_review().pk}/files/999999/", "evaluate",
+     # before declaring, no file is served, even to the reviewer; another reviewer does not learn it exists
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": 403, "out_of_scope": 404}),
+    ("feedback:experts", "get", lambda: "/feedback/council/experts/", "assign", SCOPED_ANY),
+    ("feedback:rubrics", "get", lambda: "/feedback/council/rubrics/", "national", SCOPED_ANY),
     ("api_organisations", "get", lambda: "/api/v1/organisations/", "view", ALL),
     ("api_organisation", "get", lambda: f"/api/v1/organisations/{_p20().pk}/", "view", ALL),
     ("api_resolve", "get", lambda: "/api/v1/resolve/?name=L%E1%BA%A1ng+S%C6%A1n", "view",

@@ -21,6 +21,7 @@ SCHEDULE = [
     ("overdue_escalation", "nq57.plans.tasks.escalate_overdue", datetime.timedelta(hours=1)),
     ("timeliness_refresh", "nq57.plans.tasks.refresh_all_timeliness", datetime.timedelta(hours=6)),
     ("kpi_value_reminders", "nq57.indicators.tasks.send_value_reminders", datetime.timedelta(hours=1)),
+    ("feedback_deadlines", "nq57.feedback.tasks.process_feedback_deadlines", datetime.timedelta(hours=1)),
 ]
 
 

@@ -219,6 +219,10 @@ class Submission(models.Model):
     hidden_reason = models.CharField(max_length=300, blank=True)
 
     search_text = models.TextField(blank=True, editable=False)  # folded title + content + attachment text
+    # What the public may find, folded, as " word word … " (written only by `search.index_submissions`): the
+    # published (redacted) title, content and answer; the title alone for a consented, not yet published one;
+    # empty otherwise. The full-text index covers this column, never `search_text` (personal data).
+    public_search_text = models.TextField(blank=True, editable=False)
 
     objects = SubmissionQuerySet.as_manager()
 
@@ -437,6 +441,8 @@ class ExpertiseTag(models.Model):
     def __str__(self):
         return self.name
 
+    label = Field.label  # the name in the page's language (the English name in English)
+
 
 class Expert(models.Model):
     """An advisory council member's profile: the user (holding the advisory role) and their expertise."""
@@ -478,6 +484,8 @@ class Criterion(models.Model):
 
     def __str__(self):
         return self.name
+
+    label = Field.label  # the name in the page's language (the English name in English)
 
 
 class Review(models.Model):
