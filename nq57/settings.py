@@ -261,6 +261,8 @@ MEDIA_ROOT = DATA_DIR / "media"
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 20 * 1024 * 1024)
 WHITENOISE_USE_FINDERS = DEBUG
 # Feedback submissions accepted from one client address (and from one e-mail or phone number) per hour and day.
+# Requests from these addresses are from our reverse proxy: the client is taken from X-Forwarded-For.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", ["127.0.0.1", "::1"])
 FEEDBACK_RATE_PER_HOUR = env_int("FEEDBACK_RATE_PER_HOUR", 5)
 FEEDBACK_RATE_PER_DAY = env_int("FEEDBACK_RATE_PER_DAY", 20)
 FEEDBACK_CONTACT_RATE_PER_HOUR = env_int("FEEDBACK_CONTACT_RATE_PER_HOUR", 3)

@@ -21,6 +21,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
+from nq57.core.clients import client_address
 from nq57.core.workdays import current as current_calendar
 
 from .. import actions, deadlines, search, timeline
@@ -34,7 +35,7 @@ SIMILAR_CONTENT_MAX = 2000
 
 
 def client_ip(request):
-    return request.META.get("REMOTE_ADDR", "")
+    return client_address(request)
 
 
 def no_store(response):
