@@ -12,6 +12,7 @@ from nq57.accounts.models import User
 from nq57.core.roles import Role
 from nq57.orgs.models import Kind, Organisation
 
+from .feedback_demo import load_feedback_demo
 from .indicators_demo import load_indicators_demo
 from .plans_demo import load_plans_demo
 
@@ -31,7 +32,12 @@ DEMO_USERS = [
     ("langson.vanphong", "Hà Văn Thắng", "Chuyên viên Văn phòng Ban Chỉ đạo tỉnh", "P20-BCD", Role.STANDING_OFFICE,
      "P20"),
     ("xa.canbo", "Đinh Văn Tùng", "Công chức văn phòng UBND xã", None, Role.FOCAL_OFFICER, None),
-    ("tuvan", "GS. Nguyễn Đức Trí", "Thành viên Hội đồng tư vấn", "HDTV", Role.ADVISORY_MEMBER, "HDTV"),
+    # Advisory council members evaluate files held anywhere (the council reviews the whole country's initiatives).
+    ("tuvan", "GS. Nguyễn Đức Trí", "Thành viên Hội đồng tư vấn", "HDTV", Role.ADVISORY_MEMBER, "BCDTW"),
+    ("tuvan.dulieu", "PGS.TS. Trần Thu Thủy", "Thành viên Hội đồng tư vấn", "HDTV", Role.ADVISORY_MEMBER, "BCDTW"),
+    ("tuvan.bandan", "TS. Võ Quốc Hưng", "Thành viên Hội đồng tư vấn", "HDTV", Role.ADVISORY_MEMBER, "BCDTW"),
+    ("tuvan.nongnghiep", "PGS.TS. Lò Thị Hoa", "Thành viên Hội đồng tư vấn", "HDTV", Role.ADVISORY_MEMBER,
+     "BCDTW"),
     ("thanhtra", "Bùi Minh Chính", "Thanh tra viên", "TTCP", Role.INSPECTOR, "BCDTW"),
     ("congdan", "Nguyễn Văn An", "Người dân", None, None, None),
 ]
@@ -45,8 +51,8 @@ def demo_commune():
 
 @transaction.atomic
 def load_demo():
-    """Create the demo accounts, the demo plans with their history and the KPI index with its values
-    (idempotent); returns rows for the start-up banner."""
+    """Create the demo accounts, the demo plans with their history, the KPI index with its values and the
+    feedback with its history (idempotent); returns rows for the start-up banner."""
     if not settings.DEMO_MODE:
         raise RuntimeError("The demo dataset is never loaded in production mode")
     commune = demo_commune()
@@ -71,4 +77,5 @@ def load_demo():
         rows.append((username, Role(role).label if role else "—", scope.name if scope else "—"))
     load_plans_demo()  # once: nothing happens when the demo programme is already there
     load_indicators_demo()  # likewise once: the KPI index of the programme's Appendix I
+    load_feedback_demo()  # likewise once: submissions at every stage, council reviews, an adopted initiative
     return rows

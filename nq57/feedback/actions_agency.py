@@ -220,8 +220,8 @@ def approve_answer(*, actor, answer, now=None):
              organisation=submission.lead_agency)
     audit(actor, submission, UPDATE, before, "feedback_answered")
     if answer.drafted_by_id:
-        tell.notify(tell._others([answer.drafted_by], actor), kind="feedback_answer_approved",
-                    title=_title("The answer to {code} was approved", submission), url=tell.staff_url(submission))
+        tell.tell_people([answer.drafted_by], actor=actor, kind="feedback_answer_approved",
+                         title=_title("The answer to {code} was approved", submission), url=tell.staff_url(submission))
     tell.tell_submitter(submission)
     tell.tell_followers(submission, list(Follower.objects.filter(submission=submission)
                                          .values_list("email", flat=True)))
@@ -278,9 +278,9 @@ def return_answer(*, actor, answer, comment, now=None):
          organisation=submission.lead_agency)
     audit(actor, submission, UPDATE, before, "feedback_answer_returned")
     if answer.drafted_by_id:
-        tell.notify(tell._others([answer.drafted_by], actor), kind="feedback_answer_returned",
-                    title=_title("The answer to {code} was returned for changes", submission), body=comment[:500],
-                    url=tell.staff_url(submission))
+        tell.tell_people([answer.drafted_by], actor=actor, kind="feedback_answer_returned",
+                         title=_title("The answer to {code} was returned for changes", submission),
+                         body=comment[:500], url=tell.staff_url(submission))
     tell.tell_submitter(submission)
     return answer
 

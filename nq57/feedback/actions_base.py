@@ -10,16 +10,23 @@ from nq57.audit.models import AuditEvent
 from nq57.audit.services import record, snapshot
 from nq57.core.permissions import can
 from nq57.core.roles import Action
-from nq57.core.workdays import current as current_calendar
+from nq57.core.workdays import current as _database_calendar
 
 from . import deadlines, search, workflow
 from .models import Answer, Event, State, Submission
+from .replay import active as active_replay
 
 CREATE, UPDATE, DELETE = AuditEvent.Action.CREATE, AuditEvent.Action.UPDATE, AuditEvent.Action.DELETE
 ROOT_CODE = "BCDTW"
 # States in which no clock runs: the submission waits for nobody (or for the lead of its group).
 CLOCKLESS_STATES = {State.PUBLISHED, State.REFERRED, State.CLOSED, State.GROUPED}
 _NOT_AUDITED = {"access_key_hash", "search_text"}
+
+
+def current_calendar():
+    """The working-day calendar (read once for a whole replay of history)."""
+    replay = active_replay()
+    return replay.calendar if replay is not None else _database_calendar()
 
 
 # --- who may ---------------------------------------------------------------------------------------------------

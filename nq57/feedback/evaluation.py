@@ -28,7 +28,12 @@ from nq57.core.text import fold
 from nq57.notifications.services import notify
 
 from . import scoring, workflow
+from .actions_base import require as _require
 from .actions_base import root_organisation  # noqa: F401  (the views ask it too)
+from .actions_base import text as _text
+from .actions_base import user_or_none as _user
+from .notify import others as _others
+from .replay import active as replaying
 from .models import (EVALUABLE_KINDS, CouncilDecision, Criterion, Expert, ExpertiseTag, Review, Rubric, Score,
                      State, Submission)
 
@@ -40,20 +45,6 @@ MAX_SCORE_LIMIT = 100
 
 
 # --- helpers -----------------------------------------------------------------------------------------------
-
-
-def _require(actor, action, obj):
-    if actor is not None and not can(actor, action, obj):
-        raise PermissionDenied
-
-
-def _user(actor):
-    return actor if getattr(actor, "is_authenticated", False) else None
-
-
-def _text(value):
-    # PostgreSQL refuses NUL in text; no one means to store it.
-    return str(value or "").replace("\x00", "").strip()
 
 
 def _lock(model, pk):
@@ -68,21 +59,17 @@ def council_url(submission):
     return reverse("feedback:assign_reviewers", args=[submission.pk])
 
 
+def _tell(users, **message):
+    """Notify, except while history is replayed in bulk (the demo loader)."""
+    if replaying() is None:
+        notify(users, **message)
+
+
 def _office(submission):
     """The standing office of the submission's intake: the people who assign reviewers and decide."""
     from nq57.plans.actions import people_with
 
     return people_with(Action.ASSIGN, submission.intake)
-
-
-def _others(users, actor):
-    seen, kept = set(), []
-    for user in users:
-        if user is None or user.pk in seen or (getattr(actor, "pk", None) is not None and user.pk == actor.pk):
-            continue
-        seen.add(user.pk)
-        kept.append(user)
-    return kept
 
 
 def is_submitter(user, submission):
@@ -210,7 +197,7 @@ def assign_reviewer(*, actor, submission, reviewer, rubric=None, now=None):
     review = Review.objects.create(submission=submission, reviewer=reviewer, rubric=rubric,
                                    assigned_by=_user(actor), assigned_at=now)
     record(actor=actor, obj=review, action=CREATE, after=snapshot(review), verb="reviewer_assigned")
-    notify(_others([reviewer], actor), kind="council_review_assigned",
+    _tell(_others([reviewer], actor), kind="council_review_assigned",
            title=format_lazy(gettext_lazy("You are asked to review {code}"), code=submission.code),
            body=gettext_lazy("Declare any conflict of interest first; the file opens once you have declared."),
            url=review_url(review))
@@ -229,7 +216,7 @@ def unassign_reviewer(*, actor, review):
            verb="reviewer_unassigned")
     review.scores.all().delete()
     review.delete()
-    notify(_others([reviewer], actor), kind="council_review_withdrawn",
+    _tell(_others([reviewer], actor), kind="council_review_withdrawn",
            title=format_lazy(gettext_lazy("You are no longer asked to review {code}"), code=submission.code),
            url=reverse("feedback:council"))
 
@@ -268,7 +255,7 @@ def declare_conflict(*, actor, review, has_conflict, note="", now=None):
            verb="conflict_declared" if has_conflict else "no_conflict_declared")
     if has_conflict:
         submission = review.submission
-        notify(_others(_office(submission), actor), kind="council_conflict",
+        _tell(_others(_office(submission), actor), kind="council_conflict",
                title=format_lazy(gettext_lazy("{name} declared a conflict of interest on {code}: assign another "
                                               "reviewer"), name=review.reviewer.display_name, code=submission.code),
                body=note, url=council_url(submission))
@@ -361,7 +348,7 @@ def save_scores(*, actor, review, scores, comment="", submit=False, now=None):
            verb="review_submitted" if submit else "review_saved")
     if submit:
         submission = review.submission
-        notify(_others(_office(submission), actor), kind="council_review_done",
+        _tell(_others(_office(submission), actor), kind="council_review_done",
                title=format_lazy(gettext_lazy("{name} scored {code}"), name=review.reviewer.display_name,
                                  code=submission.code),
                url=council_url(submission), dedupe_key=f"council-review-done-{review.pk}")

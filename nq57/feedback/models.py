@@ -233,11 +233,13 @@ class Submission(models.Model):
             models.Index(fields=["state", "due_date"], name="feedback_state_due"),
             models.Index(fields=["holder", "state"], name="feedback_holder_state"),
             models.Index(fields=["lead_agency", "state"], name="feedback_lead_state"),
-            models.Index(fields=["published_at"], name="feedback_published",
+            # Public lists run newest first with the id as tie-break (keyset paging): with the id in the index
+            # PostgreSQL stops after one page instead of sorting every match (migration 0004_search_order).
+            models.Index(fields=["published_at", "id"], name="feedback_public_order",
                          condition=Q(published_at__isnull=False)),
-            models.Index(fields=["field", "published_at"], name="feedback_field_published",
+            models.Index(fields=["field", "published_at", "id"], name="feedback_public_field",
                          condition=Q(published_at__isnull=False)),
-            models.Index(fields=["lead_agency", "published_at"], name="feedback_agency_published",
+            models.Index(fields=["lead_agency", "published_at", "id"], name="feedback_public_agency",
                          condition=Q(published_at__isnull=False)),
         ]
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from nq57.notifications.services import notify
 
 from .models import State
+from .replay import active as replaying
 
 
 def _url(name, *args, fallback=""):
@@ -40,7 +41,8 @@ def _absolute(url):
     return url if url.startswith(("http://", "https://")) else settings.SITE_URL + url
 
 
-def _others(users, actor):
+def others(users, actor):
+    """`users` without duplicates, without the actor (no one is told of their own step)."""
     seen, kept = set(), []
     for user in users:
         if user is None or user.pk in seen or (getattr(actor, "pk", None) is not None and user.pk == actor.pk):
@@ -50,14 +52,23 @@ def _others(users, actor):
     return kept
 
 
+def tell_people(users, *, actor, kind, title, body="", url=""):
+    """Notify these people (not the actor)."""
+    if replaying():  # history written in bulk: nobody is told about the past
+        return []
+    return notify(others(users, actor), kind=kind, title=title, body=body, url=url)
+
+
 def tell_staff(action, organisations, *, actor, kind, title, body="", submission=None, dedupe_key=""):
     """Notify the people holding `action` on any of `organisations` (the nearest level that has someone)."""
+    if replaying():  # history written in bulk: nobody is told about the past
+        return []
     from nq57.plans.actions import people_by_organisation
 
     by_org = people_by_organisation(action, [o for o in organisations if o is not None])
     people = [u for users in by_org.values() for u in users]
     url = staff_url(submission) if submission is not None else ""
-    return notify(_others(people, actor), kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key)
+    return notify(others(people, actor), kind=kind, title=title, body=body, url=url, dedupe_key=dedupe_key)
 
 
 def _mail(subject, body, recipients):
@@ -83,6 +94,8 @@ def _status_text(submission, note):
 
 def tell_followers(submission, emails):
     """People who chose to follow the submission instead of repeating it: told once it is answered."""
+    if replaying():  # history written in bulk: nobody is told about the past
+        return
     if not emails:
         return
     with translation.override(submission.language or "vi"):
@@ -98,6 +111,8 @@ def tell_followers(submission, emails):
 
 def tell_submitter(submission, *, note="", kind="feedback_status", subject=None, extra_emails=()):
     """E-mail the submitter (and `extra_emails`) about the submission's new status; in-app too when signed in."""
+    if replaying():  # history written in bulk: nobody is told about the past
+        return
     language = submission.language or "vi"
     with translation.override(language):
         subject_text = str(subject) if subject else _("[NQ57] %(code)s: %(state)s") % {
@@ -114,6 +129,8 @@ def tell_submitter(submission, *, note="", kind="feedback_status", subject=None,
 def send_receipt(submission, key):
     """The confirmation e-mail: the tracking code, the private link (shown once) and, if confidential, the
     fingerprint that proves the content and time of sending."""
+    if replaying():  # history written in bulk: nobody is told about the past
+        return
     language = submission.language or "vi"
     with translation.override(language):
         subject = _("[NQ57] Received: %(code)s") % {"code": submission.code}

@@ -18,9 +18,10 @@ title, content and answer; the title alone of a consented submission not yet pub
 is stored folded, one space between words and around them (" chuyen doi so "), so that a word is matched by
 `LIKE '% word %'` exactly as the full-text index matches it.
 
-Indexes (migration 0003_search): on SQLite an FTS5 table `feedback_search` keyed by the submission id, kept in
-step here (`rebuild_index()` / `nq57 feedback_reindex` after bulk loads); on PostgreSQL a generated tsvector
-column `public_search_vector` ('simple' configuration) with a GIN index, kept by PostgreSQL itself.
+Indexes (migrations 0003_search, 0004_search_order): on SQLite an FTS5 table `feedback_search` keyed by the
+submission id, kept in step here (`rebuild_index()` / `nq57 feedback_reindex` after bulk loads); on PostgreSQL a
+generated tsvector column `public_search_vector` ('simple' configuration, no positions, kept in the row) with a
+GIN index, kept by PostgreSQL itself.
 
 Query words are ANDed (every word must appear); words in double quotes must also appear together, in order
 (checked with LIKE on the stored text, after the index has narrowed the rows). On PostgreSQL the planner chooses between the GIN index and a
@@ -128,8 +129,16 @@ def _published_answers(submission_ids):
 
 def index_submissions(submissions):
     """Recompute `public_search_text` of these submissions (objects or ids) from the database and keep the
-    full-text index in step; the given objects get the new value too. Returns the number changed."""
+    full-text index in step; the given objects get the new value too. Returns the number changed.
+    During a replay of history (`replay.replaying`) the ids are kept and indexed once at the end."""
     from .models import Submission
+    from .replay import active
+
+    replay = active()
+    if replay is not None:
+        items = submissions if isinstance(submissions, (list, tuple, set)) else [submissions]
+        replay.to_index.update(getattr(item, "pk", item) for item in items)
+        return 0
 
     given = {}
     for item in ([submissions] if isinstance(submissions, (Submission, int)) else submissions):
@@ -302,8 +311,11 @@ def similar(title, content="", limit=5, exclude=None):
     total = max(_document_estimate(), 1)
     in_title = set(title_words)
     weight = {w: math.log(1 + total / (df[w] + 0.5)) * (2 if w in in_title else 1) for w in wanted}
+    positions = {}
+    for position, word in enumerate(window):
+        positions.setdefault(word, []).append(position)
     excluded = _excluded_ids(exclude)
-    ids = [pk for pk in dict.fromkeys(_candidates(wanted, df)) if pk not in excluded]
+    ids = [pk for pk in dict.fromkeys(_candidates(wanted, df, positions)) if pk not in excluded]
     if not ids:
         return []
     wanted_weight = sum(weight.values())
@@ -347,12 +359,24 @@ def _excluded_ids(exclude):
     return {getattr(item, "pk", item) for item in exclude}
 
 
-def _candidates(wanted, df):
-    """Ids to score: the newest documents having at least three, then at least two, of the text's six rarest
-    words (a near-duplicate shares most of them; any two of a text's rare words rarely meet by chance)."""
+def _candidates(wanted, df, positions):
+    """Ids to score: the newest documents having at least three, then at least two, of six rare words of the
+    text (a near-duplicate shares most of them; a few rare words rarely meet by chance). Neighbours of a
+    chosen word are passed over: "truy xuất", "942/QĐ-TTg" are one term whose parts always come together."""
     ranked = sorted((w for w in wanted if df[w] > 0), key=lambda w: df[w])
-    rare = [w for w in ranked if df[w] <= SIMILAR_COMMON_DF]
-    top = (rare if len(rare) >= 3 else ranked[:max(3, len(rare))])[:SIMILAR_RARE_WORDS]
+    pool = [w for w in ranked if df[w] <= SIMILAR_COMMON_DF]
+    if len(pool) < 3:
+        pool = ranked
+    top, near, skipped = [], set(), []
+    for word in pool:
+        if near.intersection(positions[word]):
+            skipped.append(word)
+            continue
+        top.append(word)
+        near.update(p + step for p in positions[word] for step in (-1, 0, 1))
+        if len(top) == SIMILAR_RARE_WORDS:
+            break
+    top += skipped[:max(0, 3 - len(top))]
     if not top:
         return []
     if len(top) == 1:

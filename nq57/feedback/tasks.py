@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from nq57.core.roles import Action
+from nq57.plans.tasks import _as_date
 from nq57.core.workdays import current as current_calendar
 from nq57.notifications.services import Message, notify_many, send_notification_emails
 
@@ -189,12 +190,6 @@ def remind_and_escalate(today, calendar=None, rules=None, now=None):
     return work, [n.pk for n in created]
 
 
-def _as_date(value):
-    if value is None:
-        return timezone.localdate()
-    if isinstance(value, datetime.date):
-        return value
-    return datetime.date.fromisoformat(value)
 
 
 @task()
