@@ -24,7 +24,7 @@ from nq57.core.permissions import RestrictedQuerySet
 
 
 class Kind(models.TextChoices):
-    COMMENT = "comment", _("Comment")  # góp ý
+    COMMENT = "comment", pgettext_lazy("feedback kind", "Comment")  # góp ý
     RECOMMENDATION = "recommendation", _("Recommendation")  # kiến nghị
     INITIATIVE = "initiative", _("Initiative")  # sáng kiến
     SOLUTION = "solution", _("Solution")  # giải pháp

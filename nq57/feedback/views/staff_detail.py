@@ -17,7 +17,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import View
 
 from nq57.core import workdays
@@ -86,13 +86,13 @@ STEPS = {
 
 
 OWN_LABELS = {
-    "draft_answer": _lazy("Draft the answer"),
-    "decide_contest": _lazy("Decide the contest"),
-    "note": _lazy("Add an internal note"),
-    "hide": _lazy("Hide from the public pages"),
-    "unhide": _lazy("Show again on the public pages"),
-    "pin": _lazy("Put in the frequently asked questions"),
-    "unpin": _lazy("Take out of the frequently asked questions"),
+    "draft_answer": gettext_lazy("Draft the answer"),
+    "decide_contest": gettext_lazy("Decide the contest"),
+    "note": gettext_lazy("Add an internal note"),
+    "hide": gettext_lazy("Hide from the public pages"),
+    "unhide": gettext_lazy("Show again on the public pages"),
+    "pin": gettext_lazy("Put in the frequently asked questions"),
+    "unpin": gettext_lazy("Take out of the frequently asked questions"),
 }
 OPEN_FIRST = {"route", "accept", "draft_answer", "approve_answer", "publish", "decide_contest"}
 SHOWN_WITH_PARTNER = {"submit_answer", "return_answer"}  # rendered inside the draft and approval blocks
