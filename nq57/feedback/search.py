@@ -47,16 +47,24 @@ FTS_TABLE = "feedback_search"
 PG_VECTOR = "public_search_vector"
 MAX_QUERY_WORDS = 8
 MAX_PUBLIC_TEXT = 50_000  # characters of public text indexed per submission
-FTS_FIRST_CAP = 3000  # SQLite: sort at most this many matching rows by date; beyond, walk the date index
+FTS_FIRST_CAP = 1000  # SQLite: sort at most this many matching rows by date; beyond, walk the date index
+FTS_SET_CAP = 20_000  # SQLite: up to this many matches, the walk tests ids against the set of them
+WALK_SET_BUDGET = 60_000  # ids read along the date index in that case before the matches are sorted instead
+WALK_SET_FIRST_BATCH = 1000
+PG_WINDOW = 3000  # PostgreSQL: newest public rows tested before asking the GIN index
+WALK_FIRST_BATCH = 200  # then doubling, up to 5000
+WALK_BUDGET = 20_000  # rows read along the date index before the matches are looked up the other way
 
 # Similarity: the title and the start of the content count; common words weigh little, Vietnamese function
 # syllables nothing. Candidates come from the rarest words first, within a budget of documents touched.
 SIMILAR_CONTENT_WINDOW = 400
 SIMILAR_MAX_WORDS = 24
 SIMILAR_DF_CAP = 5000  # a word in more documents than this is "common": it is counted no further
-SIMILAR_COMMON_DF = 50_000  # candidates come from words in fewer documents than this when there are three
+SIMILAR_PG_COUNT_CAP = 500  # the same on PostgreSQL, where counting reads rows
 SIMILAR_RARE_WORDS = 6
-SIMILAR_CANDIDATES = 150
+SIMILAR_CANDIDATES = 300
+SIMILAR_ENOUGH = 15  # candidates that share many rare words: no need to look at those sharing fewer
+SIMILAR_SCAN = 400  # PostgreSQL: rows read at most per candidate query
 MIN_SIMILARITY = 0.15
 COMMON_CACHE_SECONDS = 3600
 
@@ -238,40 +246,115 @@ def search_public(query="", field=None, agency=None, date_from=None, date_to=Non
     days, both included; `before` is the (published_at, pk) of the last row already shown."""
     from .models import Submission
 
-    qs = Submission.objects.public()
+    where = Q()
     if field is not None:
-        qs = qs.filter(field=field)
+        where &= Q(field=field)
     if isinstance(agency, (list, tuple, set)) or hasattr(agency, "model"):
-        qs = qs.filter(lead_agency__in=agency)
+        where &= Q(lead_agency__in=agency)
     elif agency is not None:
-        qs = qs.filter(lead_agency=agency)
+        where &= Q(lead_agency=agency)
     if date_from:
-        qs = qs.filter(published_at__gte=_day_start(date_from))
+        where &= Q(published_at__gte=_day_start(date_from))
     if date_to:
-        qs = qs.filter(published_at__lt=_day_start(date_to + datetime.timedelta(days=1)))
+        where &= Q(published_at__lt=_day_start(date_to + datetime.timedelta(days=1)))
     if before:
         at, pk = before
         # The range on published_at lets the index seek; the OR only sorts out ties.
-        qs = qs.filter(published_at__lte=at).filter(Q(published_at__lt=at) | Q(pk__lt=pk))
+        where &= Q(published_at__lte=at) & (Q(published_at__lt=at) | Q(pk__lt=pk))
+    public = Submission.objects.public().filter(where).order_by(*ORDER)
     terms, phrases = parse_query(query)
-    if terms:
-        qs = _matching(qs, terms)
-    for phrase in phrases:
-        qs = qs.filter(public_search_text__contains=f" {phrase} ")
-    return list(qs.order_by("-published_at", "-pk")[:limit])
-
-
-def _matching(qs, terms):
+    if not terms:
+        return list(public[:limit])
     if connection.vendor == "postgresql":
-        return qs.filter(RawSQL(f"{_pg_vector()} @@ plainto_tsquery('simple'::regconfig, %s)", [" ".join(terms)],
-                                output_field=BooleanField()))
-    if connection.vendor == "sqlite":
-        ids = _fts_ids(_fts_all(terms), FTS_FIRST_CAP + 1)
-        if len(ids) <= FTS_FIRST_CAP:
-            return qs.filter(pk__in=ids)
-    for term in terms:  # many matches (SQLite), or another database
-        qs = qs.filter(public_search_text__contains=f" {term} ")
+        return _pg_search(public, terms, phrases, limit)
+    if connection.vendor != "sqlite":
+        return list(_containing(public, terms + phrases)[:limit])
+    ids = _fts_ids(_fts_all(terms), FTS_SET_CAP + 1)
+    if len(ids) <= FTS_FIRST_CAP:
+        return list(_containing(public.filter(pk__in=ids), phrases)[:limit])
+    published = Submission.objects.filter(where, published_at__isnull=False).order_by(*ORDER)
+    return _walk(published, public, terms, phrases, limit, set(ids) if len(ids) <= FTS_SET_CAP else None)
+
+
+ORDER = ("-published_at", "-pk")
+
+
+def _pg_search(public, terms, phrases, limit):
+    """PostgreSQL: test the newest public rows one by one, in index order (the vector is in the row), stopping
+    at a page of matches or after PG_WINDOW rows; in the second case matches are rare here, and the GIN index
+    finds them all. (Left to itself, the planner multiplies the words' frequencies as if independent: "tri tue
+    nhan tao" is then expected in 250 rows, found in 16,000, and all of them read and sorted.)"""
+    match = RawSQL(f"{_pg_vector()} @@ plainto_tsquery('simple'::regconfig, %s)", [" ".join(terms)],
+                   output_field=BooleanField())
+    window = public.annotate(fb_match=match).values_list("pk", "published_at", "public_search_text", "fb_match")
+    sql, params = window[:PG_WINDOW].query.sql_with_params()
+    tests = ["w.fb_match", *["w.public_search_text LIKE %s"] * len(phrases)]
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT w.pk FROM ({sql}) AS w WHERE {' AND '.join(tests)} "
+                       "ORDER BY w.published_at DESC, w.pk DESC LIMIT %s",
+                       [*params, *[f"% {phrase} %" for phrase in phrases], limit])
+        hits = [row[0] for row in cursor.fetchall()]
+    if len(hits) < limit:
+        return list(_containing(public.filter(match), phrases)[:limit])
+    rows = public.in_bulk(hits)
+    return [rows[pk] for pk in hits]
+
+
+def _containing(qs, pieces):
+    """Rows whose stored text has each of these words or phrases."""
+    for piece in pieces:
+        qs = qs.filter(public_search_text__contains=f" {piece} ")
     return qs
+
+
+def _walk(published, public, terms, phrases, limit, matching=None):
+    """SQLite, many matches: read the ids of published rows newest first from the publication-date index
+    (covering: no row is read) and keep those that match, batch after batch, until a page is found. Whether an
+    id matches: it is in `matching` (all the matches, when FTS5 found at most FTS_SET_CAP), or else its text,
+    read from the FTS table's own narrow copy, has the words. (Asked as LIKE conditions, SQLite plans a query
+    with a handful of words as selective enough to sort every public row rather than read the index in
+    order.) Past the budget the matches are rare where the filters look: they are then sorted instead."""
+    from .models import Submission
+
+    needles = [f" {piece} " for piece in terms + phrases]
+    budget, batch = ((WALK_SET_BUDGET, WALK_SET_FIRST_BATCH) if matching is not None
+                     else (WALK_BUDGET, WALK_FIRST_BATCH))
+    found, seen, page = [], 0, published
+    while seen < budget:
+        ids = list(page.values_list("pk", flat=True)[:batch])
+        hits = [pk for pk in ids if pk in matching] if matching is not None else ids
+        if hits and (matching is None or phrases):
+            texts = _fts_texts(hits)
+            hits = [pk for pk in hits if pk in texts and all(needle in texts[pk] for needle in needles)]
+        if hits:
+            rows = {row.pk: row for row in public.filter(pk__in=hits)}
+            found += [rows[pk] for pk in hits if pk in rows]
+            if len(found) >= limit:
+                return found[:limit]
+        if len(ids) < batch:
+            return found
+        seen += len(ids)
+        at = Submission.objects.filter(pk=ids[-1]).values_list("published_at", flat=True).get()
+        page = published.filter(published_at__lte=at).filter(Q(published_at__lt=at) | Q(pk__lt=ids[-1]))
+        batch = min(batch * 2, 5000)
+    ids = sorted(matching) if matching is not None else _fts_ids(_fts_all(terms), 100_000_000)
+    keys = []
+    for start in range(0, len(ids), 10_000):
+        keys += _containing(public.filter(pk__in=ids[start:start + 10_000]), phrases).values_list("published_at",
+                                                                                                   "pk")
+    keys = sorted(keys, reverse=True)[:limit]
+    rows = public.in_bulk([pk for _at, pk in keys])
+    return [rows[pk] for _at, pk in keys]
+
+
+def _fts_texts(ids):
+    """id → indexed text, read from the FTS table's content table (rows of one column: much narrower than
+    the submissions')."""
+    if not ids:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, c0 FROM {FTS_TABLE}_content WHERE id IN ({', '.join(['%s'] * len(ids))})", ids)
+        return dict(cursor.fetchall())
 
 
 def _table():
@@ -323,8 +406,7 @@ def similar(title, content="", limit=5, exclude=None):
     # begins with the title and the content).
     span = len(window) + 10
     scored = []
-    for pk, text in (Submission.objects.filter(pk__in=ids).filter(known_to_public_q())
-                     .exclude(public_search_text="").values_list("pk", "public_search_text")):
+    for pk, text in _candidate_texts(ids):
         seen = {w for w in text.split(" ", span + 1)[1:span + 1] if _useful(w)}
         if not seen:
             continue
@@ -337,14 +419,28 @@ def similar(title, content="", limit=5, exclude=None):
         if similarity >= MIN_SIMILARITY:
             scored.append((similarity, pk))
     scored.sort(key=lambda pair: (-pair[0], -pair[1]))
-    scored = scored[:limit]
-    rows = Submission.objects.in_bulk([pk for _, pk in scored])
+    # What the public may know of is checked on the rows themselves (the index may lag a moderator's change).
     found = []
-    for similarity, pk in scored:
-        row = rows[pk]
-        row.similarity = similarity
-        found.append(row)
+    for start in range(0, len(scored), limit * 4):
+        chunk = scored[start:start + limit * 4]
+        rows = Submission.objects.filter(known_to_public_q()).in_bulk([pk for _, pk in chunk])
+        for similarity, pk in chunk:
+            if pk in rows and len(found) < limit:
+                rows[pk].similarity = similarity
+                found.append(rows[pk])
+        if len(found) >= limit:
+            break
     return found
+
+
+def _candidate_texts(ids):
+    """(id, stored public text) of the candidates: on SQLite from the FTS table's narrow copy."""
+    from .models import Submission
+
+    if connection.vendor == "sqlite":
+        return _fts_texts(ids).items()
+    return Submission.objects.filter(pk__in=ids).exclude(public_search_text="").values_list("pk",
+                                                                                           "public_search_text")
 
 
 def _useful(word):
@@ -361,48 +457,51 @@ def _excluded_ids(exclude):
 
 def _candidates(wanted, df, positions):
     """Ids to score: the newest documents having at least three, then at least two, of six rare words of the
-    text (a near-duplicate shares most of them; a few rare words rarely meet by chance). Neighbours of a
-    chosen word are passed over: "truy xuất", "942/QĐ-TTg" are one term whose parts always come together."""
+    text (a near-duplicate shares most of them; a few rare words rarely meet by chance). Words within two of a
+    chosen one are passed over: "truy xuất", "942/QĐ-TTg" are one term whose parts always come together."""
     ranked = sorted((w for w in wanted if df[w] > 0), key=lambda w: df[w])
-    pool = [w for w in ranked if df[w] <= SIMILAR_COMMON_DF]
-    if len(pool) < 3:
-        pool = ranked
     top, near, skipped = [], set(), []
-    for word in pool:
+    for word in ranked:
         if near.intersection(positions[word]):
             skipped.append(word)
             continue
         top.append(word)
-        near.update(p + step for p in positions[word] for step in (-1, 0, 1))
+        near.update(p + step for p in positions[word] for step in (-2, -1, 0, 1, 2))
         if len(top) == SIMILAR_RARE_WORDS:
             break
     top += skipped[:max(0, 3 - len(top))]
     if not top:
         return []
-    if len(top) == 1:
-        return _newest_matching(((top[0],),), SIMILAR_CANDIDATES)
+    # Most shared first: all the rare words, then all but one (a word of the new text may be missing from the
+    # old one), then smaller groups of the rarest, until enough candidates are found. Each step keeps only its
+    # newest matches: the looser steps come after, so they do not crowd out a true near-duplicate.
+    stages = [[tuple(top)]]
+    if len(top) >= 3:
+        stages.append(list(itertools.combinations(top, len(top) - 1)))
+    for size in range(len(top) - 2, 1, -1):
+        stages.append(list(itertools.combinations(top[:size + 1], size)))
     ids = []
-    for size in (3, 2):
-        if len(top) >= size:
-            ids += _newest_matching(list(itertools.combinations(top, size)), SIMILAR_CANDIDATES)
-            if len(ids) >= SIMILAR_CANDIDATES // 3:
-                break
+    for number, groups in enumerate(stages):
+        ids += _newest_matching(groups, SIMILAR_CANDIDATES)
+        if number >= 1 and len(set(ids)) >= SIMILAR_ENOUGH:
+            break
     return ids
 
 
 def _newest_matching(groups, limit):
-    """Ids of the newest documents having every word of at least one group."""
+    """Ids of the newest documents having every word of at least one group. SQLite: one FTS5 query, read
+    newest first. PostgreSQL: one AND query per group (GIN then follows the rarest word's list and skips in
+    the others; an OR of ANDs would test every document having any of the words), each stopping after
+    SIMILAR_SCAN rows."""
     if connection.vendor == "sqlite":
         return _fts_ids(" OR ".join(f"({_fts_all(group)})" for group in groups), limit)
-    query = " | ".join(f"({' & '.join(group)})" for group in groups)
+    found = set()
     with connection.cursor() as cursor:
-        # Materialised: find the matches through the GIN index, then sort the few found, rather than walk
-        # the newest rows testing each.
-        cursor.execute(
-            f"WITH found AS MATERIALIZED (SELECT id FROM {_table()} "
-            f"WHERE {_pg_vector()} @@ to_tsquery('simple'::regconfig, %s)) "
-            "SELECT id FROM found ORDER BY id DESC LIMIT %s", [query, limit])
-        return [row[0] for row in cursor.fetchall()]
+        for group in groups:
+            cursor.execute(f"SELECT id FROM {_table()} WHERE {_pg_vector()} @@ to_tsquery('simple'::regconfig, %s) "
+                           "LIMIT %s", [" & ".join(group), SIMILAR_SCAN])
+            found.update(row[0] for row in cursor.fetchall())
+    return sorted(found, reverse=True)[:limit]
 
 
 def _document_frequencies(terms):
@@ -423,9 +522,11 @@ def _document_frequencies(terms):
             if term in statistics:
                 result[term] = statistics[term]
                 unknown.remove(term)
+    # Counting reads one row per document on PostgreSQL (the GIN index has no ids): count less far there.
+    cap = SIMILAR_DF_CAP if connection.vendor == "sqlite" else SIMILAR_PG_COUNT_CAP
     for term in unknown:
-        count = _count_capped(term, SIMILAR_DF_CAP)
-        if count >= SIMILAR_DF_CAP:
+        count = _count_capped(term, cap)
+        if count >= cap:
             count = max(count, _count_common(term))
             _common_df[term] = (count, now + COMMON_CACHE_SECONDS)
         result[term] = count
@@ -446,16 +547,19 @@ def _count_capped(term, cap):
 
 
 def _count_common(term):
-    """The number of documents of a common word on SQLite, from the index's vocabulary (0 elsewhere)."""
+    """The number of documents of a common word: SQLite reads it from the index's vocabulary; on PostgreSQL a
+    word ANALYZE did not keep among the most common is taken to be in half as many documents as the least
+    common it kept (as the planner assumes)."""
     if connection.vendor != "sqlite":
-        return 0
+        _pg_common_words()
+        return _pg_statistics["floor"]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT doc FROM {FTS_TABLE}_vocab WHERE term = %s", [term])
         row = cursor.fetchone()
         return row[0] if row else 0
 
 
-_pg_statistics = {"words": {}, "expires": 0.0}
+_pg_statistics = {"words": {}, "floor": 0, "expires": 0.0}
 
 
 def _pg_common_words():
@@ -477,10 +581,12 @@ def _pg_common_words():
         row = cursor.fetchone()
     # A word ANALYZE did not keep is rarer than all those it kept: it is counted instead (through the GIN
     # index: testing rows one by one would read their whole vectors).
+    floor = 0
     if row and row[0] and row[2] and row[2] > 0:
         elements, frequencies, rows = row
         found = {word: int(freq * rows) for word, freq in zip(elements, frequencies)}
-    _pg_statistics.update(words=found, expires=now + COMMON_CACHE_SECONDS)
+        floor = int(min(frequencies[:len(elements)]) * rows / 2)
+    _pg_statistics.update(words=found, floor=floor, expires=now + COMMON_CACHE_SECONDS)
     return found
 
 
@@ -502,4 +608,4 @@ def _document_estimate():
 def clear_caches():
     """Forget the cached counts of common words (tests, after a bulk load)."""
     _common_df.clear()
-    _pg_statistics.update(words={}, expires=0.0)
+    _pg_statistics.update(words={}, floor=0, expires=0.0)

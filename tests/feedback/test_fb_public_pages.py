@@ -137,7 +137,9 @@ def test_the_similar_fragment_reads_a_constant_number_of_queries(client, publish
     for n in (1, 2):
         publish_one(title=f"Kiến nghị thứ {n} về hạ tầng số dùng chung")
     three, shown = queries_for_similar()
-    assert shown == 3 and one <= 12 and three <= 12  # the search itself may choose a plan per query
+    # a bounded number of queries whatever the matches (the search asks the index about each query term, and on
+    # PostgreSQL widens its candidates once when too few match: one query more or less)
+    assert shown == 3 and one <= 16 and three <= 16
 
 
 # --- One answer ----------------------------------------------------------------------------------------------

@@ -193,18 +193,35 @@ def test_results_come_newest_published_first_and_pages_follow_without_gaps_or_re
     assert seen == expected
 
 
-def test_the_path_for_many_matches_gives_the_same_results(make, monkeypatch):
-    for n in range(6):
-        make(f"Hạ tầng số vùng {n}", published=n)
-    make("Chuyện khác")
-    through_index = codes(search.search_public("ha tang so", limit=4))
+@pytest.mark.parametrize("settings_", [
+    # SQLite: walk the date index, testing ids against the set of matches, or the texts.
+    {"FTS_FIRST_CAP": 2},
+    {"FTS_FIRST_CAP": 2, "FTS_SET_CAP": 2},
+    # SQLite: past the walk's budget, all matches sorted.
+    {"FTS_FIRST_CAP": 2, "WALK_SET_FIRST_BATCH": 2, "WALK_SET_BUDGET": 3},
+    {"FTS_FIRST_CAP": 2, "FTS_SET_CAP": 2, "WALK_FIRST_BATCH": 2, "WALK_BUDGET": 3},
+    # PostgreSQL: the newest rows hold a page, or not and the GIN index is asked.
+    {"PG_WINDOW": 5},
+    {"PG_WINDOW": 2},
+], ids=["walk-set", "walk-texts", "walk-set-then-sort", "walk-texts-then-sort", "window", "window-too-small"])
+def test_every_path_for_many_matches_gives_the_same_pages(make, monkeypatch, settings_):
+    for n in range(9):
+        # Matches and other rows interleaved, with ties on the publication time.
+        make(f"Hạ tầng số cho chữ ký số vùng {n}" if n % 3 else f"Chữ viết tay, ký số hoá hạ tầng {n}",
+             published=n // 2)
+        make(f"Chuyện khác {n}", published=n // 2)
+    expected = {query: codes(search.search_public(query, limit=20)) for query in ("ha tang so", '"chu ky so" ha')}
+    assert len(expected["ha tang so"]) == 9 and len(expected['"chu ky so" ha']) == 6
 
-    # SQLite switches to walking the date index when more rows match than FTS_FIRST_CAP.
-    monkeypatch.setattr(search, "FTS_FIRST_CAP", 2)
-    walked = codes(search.search_public("ha tang so", limit=4))
-    assert walked == through_index and len(walked) == 4
-    last = Submission.objects.get(code=walked[-1])
-    assert len(search.search_public("ha tang so", before=(last.published_at, last.pk))) == 2
+    for name, value in settings_.items():
+        monkeypatch.setattr(search, name, value)
+    for query, wanted in expected.items():
+        pages, page = [], search.search_public(query, limit=4)
+        while page:
+            pages += codes(page)
+            last = page[-1]
+            page = search.search_public(query, limit=4, before=(last.published_at, last.pk))
+        assert pages == wanted
 
 
 def test_searching_never_counts_the_table(make):
