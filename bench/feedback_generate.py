@@ -488,7 +488,8 @@ def main():
             published_at = None
             if confidential and state in ("published",):
                 state = "answered"
-        routed = state not in ("received", "grouped", "referred") and not (state == "closed" and rng.random() < 0.5)
+        routed = state not in ("received", "grouped", "referred") and not (
+            state == "closed" and published_at is None and rng.random() < 0.5)
         if rng.random() < 0.4:
             lead = ministry_pick()
         else:

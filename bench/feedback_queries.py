@@ -4,9 +4,10 @@ check, timed in-process.
 Run against a database prepared by bench/feedback_generate.py (1,000,000 submissions), with the project's Python
 and the same NQ57_DATA_DIR / DATABASE_URL:
 
-    NQ57_DATA_DIR=/tmp/nq57-fb-sqlite .venv/bin/python bench/feedback_queries.py --json bench/results/feedback-sqlite.json
+    NQ57_DATA_DIR=/tmp/nq57-fb-sqlite .venv/bin/python bench/feedback_queries.py \
+        --json bench/results/feedback_queries-sqlite.json
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/nq57fb NQ57_DATA_DIR=/tmp/nq57-fb-pg \
-        .venv/bin/python bench/feedback_queries.py --json bench/results/feedback-postgresql.json
+        .venv/bin/python bench/feedback_queries.py --json bench/results/feedback_queries-postgresql.json
 
 Measures, one request or call at a time, --rounds times each (default 200) after --warmup rounds (default 10),
 through Django's test client (DEBUG off, anonymous, as the public):
@@ -50,7 +51,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 
 from nq57.feedback import actions, search  # noqa: E402
-from nq57.feedback.models import Event, Field, State, Submission  # noqa: E402
+from nq57.feedback.models import Event, Field, Submission  # noqa: E402
 from nq57.orgs.models import Organisation  # noqa: E402
 
 QUERIES = ["chuyen doi so", "chữ ký số", "tri tue nhan tao", "dữ liệu dân cư", "lang son", "ha tang so",

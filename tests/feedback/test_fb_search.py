@@ -10,7 +10,6 @@ import itertools
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 
 from nq57.feedback import search
 from nq57.feedback.models import Answer, Field, State, Submission
