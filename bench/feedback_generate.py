@@ -69,6 +69,8 @@ import django  # noqa: E402
 django.setup()
 
 from django.core.management import call_command  # noqa: E402
+
+from _bulk import Writer  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 
 from nq57.core.text import fold  # noqa: E402
@@ -303,31 +305,6 @@ class Row:
     def __init__(self, **values):
         for key, value in values.items():
             setattr(self, key, value)
-
-
-class Writer:
-    """Rows of one model straight into its table: COPY on PostgreSQL, executemany on SQLite."""
-
-    def __init__(self, model, columns):
-        self.table = model._meta.db_table
-        self.columns = columns
-        quote = connection.ops.quote_name
-        self.names = ", ".join(quote(c) for c in columns)
-        self.insert = f"INSERT INTO {quote(self.table)} ({self.names}) VALUES ({', '.join(['%s'] * len(columns))})"
-        self.count = 0
-
-    def write(self, rows):
-        if not rows:
-            return
-        with connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.cursor.copy(f"COPY {connection.ops.quote_name(self.table)} ({self.names}) FROM STDIN") \
-                        as copy:
-                    for row in rows:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(self.insert, rows)
-        self.count += len(rows)
 
 
 def db_time(value):
