@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "nq57.plans",
     "nq57.indicators",
     "nq57.feedback",
+    "nq57.dashboards",
+    "nq57.reports",
     "nq57.demo",
 ]
 

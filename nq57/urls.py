@@ -11,6 +11,8 @@ urlpatterns = [
     path("plans/", include("nq57.plans.urls")),
     path("indicators/", include("nq57.indicators.urls")),
     path("feedback/", include("nq57.feedback.urls")),
+    path("dashboards/", include("nq57.dashboards.urls")),
+    path("reports/", include("nq57.reports.urls")),
     path("notifications/", include("nq57.notifications.urls")),
     path("api/v1/organisations/", org_views.api_organisations, name="api_organisations"),
     path("api/v1/organisations/<int:pk>/", org_views.api_organisation, name="api_organisation"),
