@@ -183,6 +183,18 @@ if REDIS_URL:
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     SESSION_ENGINE = "django.contrib.sessions.backends.db"
+# Computed dashboards: at national volume a scope's figures take seconds to compute, so the worker computes the
+# dashboards leaders open (the nation, the ministries, the provinces) every NQ57_DASHBOARD_REFRESH_MINUTES and
+# keeps them for NQ57_DASHBOARD_CACHE_SECONDS, in a cache every web process and the worker share: Redis when
+# configured, else a table of the database (created by `nq57 bootstrap` with `createcachetable`).
+if REDIS_URL:
+    CACHES["dashboards"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                            "KEY_PREFIX": "dashboards"}
+else:
+    CACHES["dashboards"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                            "LOCATION": "nq57_dashboard_cache", "OPTIONS": {"MAX_ENTRIES": 5000}}
+NQ57_DASHBOARD_CACHE_SECONDS = env_int("NQ57_DASHBOARD_CACHE_SECONDS", 1800)  # 0: always compute on request
+NQ57_DASHBOARD_REFRESH_MINUTES = env_int("NQ57_DASHBOARD_REFRESH_MINUTES", 10)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)  # a working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True

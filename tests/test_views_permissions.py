@@ -380,10 +380,101 @@ MATRIX = [
      {"anonymous": 401, "no_role": 200, "in_scope": 200, "out_of_scope": 200}),
 ]
 
+def _p20_dashboard():
+    """A shared custom dashboard of Lạng Sơn with one panel (created once)."""
+    from nq57.dashboards import actions
+    from nq57.dashboards.models import CustomDashboard
+
+    dashboard = CustomDashboard.objects.filter(title="MATRIX").first()
+    if dashboard is None:
+        dashboard = actions.create_dashboard(actor=None, owner=_p20(), title="MATRIX", shared=True)
+        actions.add_panel(actor=None, dashboard=dashboard, measure="tasks_status", chart="bar")
+    return dashboard
+
+
+def _p20_panel():
+    return _p20_dashboard().panels.first()
+
+
+def _p20_report():
+    """A finished six-month report of Lạng Sơn with its Word file (created once)."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from nq57.reports.models import Report
+
+    report = Report.objects.filter(scope__code="P20", number="MATRIX").first()
+    if report is None:
+        report = Report.objects.create(scope=_p20(), period_kind="half", period_start=datetime.date(2025, 1, 1),
+                                       period_end=datetime.date(2025, 6, 30), status="done", number="MATRIX")
+        report.docx.save("r.docx", ContentFile(b"x"))
+    return report
+
+
+def _p20_schedule():
+    from nq57.reports import actions
+    from nq57.reports.models import ReportSchedule
+
+    schedule = ReportSchedule.objects.filter(scope__code="P20").first()
+    if schedule is None:
+        schedule = actions.create_schedule(actor=None, scope=_p20(), period_kind="quarter", emails="a@example.vn")
+    return schedule
+
+
+MATRIX += [
+    # A scope's dashboard: the user's own scope by default; another scope only inside the user's VIEW subtree.
+    ("dashboards:home", "get", lambda: "/dashboards/", "view", SCOPED_ANY),
+    ("dashboards:home", "get", lambda: f"/dashboards/?scope={_p20().pk}", "view", SCOPED),
+    # No national exception: a province's officers do not see the national dashboard.
+    ("dashboards:home", "get", lambda: f"/dashboards/?scope={Organisation.objects.get(code='BCDTW').pk}", "view",
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": 403, "out_of_scope": 403}),
+    ("dashboards:drill", "get", lambda: f"/dashboards/list/?figure=assignments&scope={_p20().pk}", "view", SCOPED),
+    ("dashboards:warnings", "get", lambda: f"/dashboards/warnings/?scope={_p20().pk}", "view", SCOPED),
+    ("dashboards:warnings", "get", lambda: f"/dashboards/warnings/?scope={_p20().pk}&format=csv", "view", SCOPED),
+    ("dashboards:warnings_panel", "get", lambda: f"/dashboards/warnings/panel/?scope={_p20().pk}", "view", SCOPED),
+    # Rankings of peers need VIEW on their common parent: alice and charlie rank their own province's communes.
+    ("dashboards:rankings", "get", lambda: "/dashboards/rankings/", "view", SCOPED_ANY),
+    ("dashboards:rankings", "get", lambda: f"/dashboards/rankings/?peers=communes&within={_p20().pk}", "view",
+     SCOPED),
+    # The national ranking of provinces is not for a province's officers.
+    ("dashboards:rankings", "get", lambda: "/dashboards/rankings/?peers=provinces", "view",
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": 403, "out_of_scope": 403}),
+    ("dashboards:rankings", "get", lambda: "/dashboards/rankings/?format=csv", "view", SCOPED_ANY),
+    ("dashboards:custom_list", "get", lambda: "/dashboards/custom/", "view", SCOPED_ANY),
+    ("dashboards:custom_new", "get", lambda: "/dashboards/custom/new/", "view", SCOPED_ANY),
+    ("dashboards:custom_detail", "get", lambda: f"/dashboards/custom/{_p20_dashboard().pk}/", "view", SCOPED),
+    # Editing a shared dashboard: its author, or the owner's standing office (ASSIGN).
+    ("dashboards:custom_edit", "get", lambda: f"/dashboards/custom/{_p20_dashboard().pk}/edit/", "assign", SCOPED),
+    ("dashboards:custom_delete", "post", lambda: f"/dashboards/custom/{_p20_dashboard().pk}/delete/", "assign",
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": REDIRECT, "out_of_scope": 403}),
+    ("dashboards:panel_new", "get", lambda: f"/dashboards/custom/{_p20_dashboard().pk}/panels/new/", "assign",
+     SCOPED),
+    ("dashboards:panel_edit", "get", lambda: f"/dashboards/panels/{_p20_panel().pk}/edit/", "assign", SCOPED),
+    ("dashboards:panel_move", "post", lambda: f"/dashboards/panels/{_p20_panel().pk}/move/", "assign",
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": REDIRECT, "out_of_scope": 403}),
+    ("dashboards:panel_delete", "post", lambda: f"/dashboards/panels/{_p20_panel().pk}/delete/", "assign",
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": REDIRECT, "out_of_scope": 403}),
+    ("reports:list", "get", lambda: "/reports/", "view", SCOPED_ANY),
+    ("reports:new", "get", lambda: "/reports/new/", "view", SCOPED_ANY),
+    ("reports:detail", "get", lambda: f"/reports/{_p20_report().pk}/", "view", SCOPED),
+    ("reports:progress", "get", lambda: f"/reports/{_p20_report().pk}/progress/", "view", SCOPED),
+    ("reports:download", "get", lambda: f"/reports/{_p20_report().pk}/download/docx/", "view", SCOPED),
+    ("reports:retry", "post", lambda: f"/reports/{_p20_report().pk}/retry/", "view",
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": REDIRECT, "out_of_scope": 403}),
+    # Schedules send reports outside the platform: APPROVE holders (leaders, standing offices, agency heads).
+    ("reports:schedule_new", "get", lambda: "/reports/schedules/new/", "assign", SCOPED_ANY),
+    ("reports:schedule_edit", "get", lambda: f"/reports/schedules/{_p20_schedule().pk}/edit/", "assign", SCOPED),
+    ("reports:schedule_delete", "post", lambda: f"/reports/schedules/{_p20_schedule().pk}/delete/", "assign",
+     {"anonymous": LOGIN, "no_role": 403, "in_scope": REDIRECT, "out_of_scope": 403}),
+]
+
+
 # What a POST in the matrix sends: harmless operations.
 POST_DATA = {
     "set_language": {"language": "vi", "next": "/"},
     "accounts:user_detail": {"operation": "enable"},
+    "dashboards:panel_move": {"direction": "up"},
 }
 
 

@@ -8,6 +8,7 @@ import datetime
 import logging
 import threading
 
+from django.conf import settings
 from django.db import close_old_connections
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -22,6 +23,10 @@ SCHEDULE = [
     ("timeliness_refresh", "nq57.plans.tasks.refresh_all_timeliness", datetime.timedelta(hours=6)),
     ("kpi_value_reminders", "nq57.indicators.tasks.send_value_reminders", datetime.timedelta(hours=1)),
     ("feedback_deadlines", "nq57.feedback.tasks.process_feedback_deadlines", datetime.timedelta(hours=1)),
+    ("report_schedules", "nq57.reports.tasks.run_report_schedules", datetime.timedelta(hours=1)),
+    # The worker keeps the leaders' dashboards computed (see settings.NQ57_DASHBOARD_REFRESH_MINUTES).
+    ("dashboard_refresh", "nq57.dashboards.tasks.refresh_dashboards",
+     datetime.timedelta(minutes=settings.NQ57_DASHBOARD_REFRESH_MINUTES)),
 ]
 
 

@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""/dashboards/: the scope dashboard and the list behind each of its figures."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views_overview
+
+urlpatterns = [
+    path("", views_overview.OverviewView.as_view(), name="home"),
+    path("list/", views_overview.DrillView.as_view(), name="drill"),
+]

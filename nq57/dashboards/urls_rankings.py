@@ -1,3 +1,7 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from .views_rankings import RankingsView
+
+urlpatterns = [
+    path("rankings/", RankingsView.as_view(), name="rankings"),
+]

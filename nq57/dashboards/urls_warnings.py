@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+"""/dashboards/warnings/: the early-warning page of a scope, and its dashboard panel alone."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import views_warnings
+
+urlpatterns = [
+    path("warnings/", views_warnings.WarningsView.as_view(), name="warnings"),
+    path("warnings/panel/", views_warnings.WarningsPanelView.as_view(), name="warnings_panel"),
+]

@@ -12,6 +12,7 @@ from nq57.accounts.models import User
 from nq57.core.roles import Role
 from nq57.orgs.models import Kind, Organisation
 
+from .dashboards_demo import load_dashboards_demo
 from .feedback_demo import load_feedback_demo
 from .indicators_demo import load_indicators_demo
 from .plans_demo import load_plans_demo
@@ -52,7 +53,7 @@ def demo_commune():
 @transaction.atomic
 def load_demo():
     """Create the demo accounts, the demo plans with their history, the KPI index with its values and the
-    feedback with its history (idempotent); returns rows for the start-up banner."""
+    feedback with its history, the leaders' dashboards and a report (idempotent); returns rows for the start-up banner."""
     if not settings.DEMO_MODE:
         raise RuntimeError("The demo dataset is never loaded in production mode")
     commune = demo_commune()
@@ -78,4 +79,5 @@ def load_demo():
     load_plans_demo()  # once: nothing happens when the demo programme is already there
     load_indicators_demo()  # likewise once: the KPI index of the programme's Appendix I
     load_feedback_demo()  # likewise once: submissions at every stage, council reviews, an adopted initiative
+    load_dashboards_demo()  # likewise once: the leaders' own dashboards, a report schedule, a generated report
     return rows

@@ -241,6 +241,10 @@ class Submission(models.Model):
                          condition=Q(published_at__isnull=False)),
             models.Index(fields=["lead_agency", "published_at", "id"], name="feedback_public_agency",
                          condition=Q(published_at__isnull=False)),
+            # Dashboards count answers per month and early warnings list repeated misroutes (migration 0005).
+            models.Index(fields=["answered_at", "answered_on_time"], name="feedback_answered",
+                         condition=Q(answered_at__isnull=False)),
+            models.Index(fields=["misroute_count"], name="feedback_misrouted", condition=Q(misroute_count__gte=2)),
         ]
 
     def __str__(self):

@@ -12,6 +12,7 @@ class Command(BaseCommand):
         from nq57.orgs.models import Organisation
 
         call_command("migrate", interactive=False, verbosity=0)
+        call_command("createcachetable", verbosity=0)  # the dashboards' shared cache when Redis is not configured
         with write_context.using(source="command", actor_label="bootstrap"):
             if not Organisation.objects.exists():
                 self.stdout.write("Loading the organisation map (34 provinces, 3,321 communes)…")
