@@ -8,6 +8,8 @@ Run against a database prepared by bench/dashboard_generate.py (150,000 assignme
     NQ57_DATA_DIR=/tmp/nq57-dash-pg DATABASE_URL=postgres://postgres@127.0.0.1:5432/nq57dash \
         .venv/bin/python bench/dashboard_queries.py --json bench/results/dashboard-postgresql.json
     # one part only: --only figures / pages / report (repeatable); fewer rounds: --rounds 20
+    # --cache-seconds 900: figures.cached_org_figures keeps the table of every organisation (as in production);
+    # --live: the dashboard's own per-scope cache off too, so that every request computes everything
 
 Measures, one request at a time, through Django's test client (DEBUG off, no server, no network), logged in as
 the national standing office `vanphong` (VIEW on the whole country), after --warmup requests of each page:
@@ -25,7 +27,9 @@ the national standing office `vanphong` (VIEW on the whole country), after --war
   the root organisation, 2026-01-01 … 2026-06-30, Vietnamese), run synchronously, --report-runs times (target
   ≤ 60 s); the reports made are deleted afterwards with their files.
 
-A page that does not exist yet (404) or fails is reported as such, and the other parts go on.
+The dashboard page keeps each scope's computed data in Django's cache (NQ57_DASHBOARD_CACHE_SECONDS, 300 s by
+default): its first request (reported as `first_ms`) computes, the measured ones read the cache; --live measures
+the computation itself. A page that does not exist yet (404) or fails is reported as such, and the others go on.
 """
 
 import argparse
@@ -55,7 +59,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from nq57.dashboards.figures import default_window, org_figures  # noqa: E402
+from nq57.dashboards.figures import cache_seconds, cached_org_figures, default_window, org_figures  # noqa: E402
 from nq57.orgs.models import CENTRAL_AGENCY_KINDS, COMMUNE_KINDS, PROVINCE_KINDS, Organisation  # noqa: E402
 
 LOGIN = "vanphong"
@@ -113,6 +117,20 @@ def measure_figures(rounds):
                          "queries_by_time": queries_slowest,
                          "first": {k: v for k, v in first.as_dict().items() if k != "organisation_id"}}
         say(f"  figures {name}: {results[name]['timing']} ms, {queries} queries")
+    if cache_seconds():
+        # The table of every organisation, computed once, then read by every set.
+        began = time.perf_counter()
+        cached_org_figures(sets["country"], today=today, window_start=start, window_end=end)
+        results["cached: the table of every organisation, computed"] = {
+            "seconds": round(time.perf_counter() - began, 2)}
+        for name, organisations in sets.items():
+            samples = []
+            for _ in range(rounds):
+                began = time.perf_counter()
+                cached_org_figures(organisations, today=today, window_start=start, window_end=end)
+                samples.append((time.perf_counter() - began) * 1000)
+            results[f"cached: {name}"] = {"timing": percentiles(samples)}
+            say(f"  cached_org_figures {name}: {percentiles(samples)} ms")
     return {"window": [start.isoformat(), end.isoformat()], "sets": results}
 
 
@@ -139,11 +157,13 @@ def page_list():
 
 
 def measure_page(client, url, rounds, warmup):
-    began = time.perf_counter()
-    response = client.get(url)
-    first_ms = (time.perf_counter() - began) * 1000
+    with CaptureQueriesContext(connection) as first:  # cold: nothing cached yet for this page
+        began = time.perf_counter()
+        response = client.get(url)
+        first_ms = (time.perf_counter() - began) * 1000
     if response.status_code != 200:
         return {"url": url, "status": response.status_code, "first_ms": round(first_ms, 1)}
+    first_queries = len(first)
     for _ in range(warmup - 1):
         client.get(url)
     with CaptureQueriesContext(connection) as captured:
@@ -157,7 +177,8 @@ def measure_page(client, url, rounds, warmup):
         began = time.perf_counter()
         client.get(url)
         samples.append((time.perf_counter() - began) * 1000)
-    return {"url": url, "status": 200, "first_ms": round(first_ms, 1), "queries": queries,
+    return {"url": url, "status": 200, "first_ms": round(first_ms, 1), "first_queries": first_queries,
+            "queries": queries,
             "sql_ms": round(sql_ms, 1), "request_with_query_log_ms": round(counted_ms, 1),
             "html_kb": round(len(response.content) / 1024, 1), "timing": percentiles(samples),
             "slowest_queries": queries_slowest}
@@ -175,7 +196,8 @@ def measure_pages(rounds, warmup):
         except Exception as exc:  # a page being written by someone else: report it and go on
             results[name] = {"url": url, "error": repr(exc), "traceback": traceback.format_exc()[-2000:]}
         row = results[name]
-        say(f"  {name}: " + (f"{row['timing']} ms, {row['queries']} queries, first {row['first_ms']} ms"
+        say(f"  {name}: " + (f"{row['timing']} ms, {row['queries']} queries; first request {row['first_ms']} ms, "
+                             f"{row['first_queries']} queries"
                              if "timing" in row else f"status {row.get('status')} {row.get('error', '')}"))
     return results
 
@@ -234,7 +256,10 @@ def main():
     parser.add_argument("--report-runs", type=int, default=1)
     parser.add_argument("--only", action="append", choices=["figures", "pages", "report"])
     parser.add_argument("--cache-seconds", type=int, default=0,
-                        help="NQ57_FIGURES_CACHE_SECONDS for the run (0: figures computed on every request)")
+                        help="NQ57_FIGURES_CACHE_SECONDS for the run (0: figures.cached_* compute every time)")
+    parser.add_argument("--live", action="store_true",
+                        help="also turn the dashboard's own cache off (NQ57_DASHBOARD_CACHE_SECONDS=0): every "
+                             "request computes everything")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     parts = args.only or ["figures", "pages", "report"]
@@ -242,9 +267,11 @@ def main():
     override_settings(ALLOWED_HOSTS=[*settings.ALLOWED_HOSTS, "testserver"], DEBUG=False, STORAGES={
         **settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}},
         NQ57_FIGURES_CACHE_SECONDS=args.cache_seconds,
+        **({"NQ57_DASHBOARD_CACHE_SECONDS": 0} if args.live else {}),
     ).enable()
     cache.clear()
     result = {"database": connection.vendor, "started": timezone.now().isoformat(), "cache_seconds": args.cache_seconds,
+              "dashboard_cache_seconds": getattr(settings, "NQ57_DASHBOARD_CACHE_SECONDS", None),
               "load_average_before": os.getloadavg(), "volumes": volumes()}
     say(f"{connection.vendor}: {result['volumes']}")
     if "figures" in parts:

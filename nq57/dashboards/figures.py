@@ -298,7 +298,7 @@ def _add_rollups(figures, organisations, window):
 
     The latest period of each (organisation, indicator) is a grouped derived table joined back to the roll-ups
     (hand-written SQL, as for the assignments: the ORM has no join on a derived table); a correlated
-    "latest row" sub-select per roll-up row costs five times more over every organisation's 970,000 roll-ups."""
+    "latest row" sub-select per roll-up row costs twice as much over every organisation's 970,000 roll-ups."""
     pks = sorted({o.pk for o in organisations})
     # As for the subtrees: a long list of organisations is not worth filtering on; others' rows are skipped below.
     mine = Q(organisation_id__in=pks) if len(pks) <= MAX_FILTERED_ORGANISATIONS else Q()
@@ -339,35 +339,42 @@ def _add_rollups(figures, organisations, window):
 
 def _add_feedback(figures, subtrees, window):
     """Submissions led by the subtree received in the window, answered, answered on time; and, whenever
-    received, those still unanswered with their clock running past their due date today."""
+    received, those still unanswered with their clock running past their due date today. Two queries, read
+    the way that suits the set (the rows are wide: reading them is what costs):
+
+    - the whole map: the window's submissions through the reception date's index, then the backlog through the
+      (state, due date) index, each grouped by lead agency;
+    - a few hundred organisations at most: first a count of their submissions on the lead agency's index; few
+      (a province, a ministry, communes), then every agency's submissions read agency by agency; many (all the
+      ministries together lead 40 % of them), then the window and the backlog in one pass, other agencies'
+      rows skipped. SQLite's planner, estimating rows per agency as the average, cannot choose this itself.
+    """
     start, end = window.moments()
     received = Q(received_at__gte=start, received_at__lt=end)
     answered = received & Q(answered_at__isnull=False)
     open_overdue = Q(answered_at__isnull=True, state__in=OPEN_STATES, due_date__lt=window.today)
+    conditions = {"received": received, "answered": answered, "on_time": answered & Q(answered_on_time=True),
+                  "open_overdue": open_overdue}
+    counts = {key: Count("pk", filter=condition) for key, condition in conditions.items()}
     names = {"feedback_received": "received", "feedback_answered": "answered", "feedback_on_time": "on_time",
              "feedback_open_overdue": "open_overdue"}
+    led = Submission.objects.filter(lead_agency__isnull=False).annotate(agency=GroupKey("lead_agency_id"))
     scope = subtrees.condition("pk")
-    # Agencies leading few submissions are read agency by agency; many (the ministries lead 40 % of them), or the
-    # whole map, through the indexes of the window and of the backlog. One count on the lead agency's index
-    # decides (SQLite's planner, estimating rows per agency as the average, cannot).
-    if not scope or Submission.objects.filter(lead_agency__in=sorted(subtrees.targets)).count() > FEW_SUBMISSIONS:
-        rows = (Submission.objects.filter(received | open_overdue, lead_agency__isnull=False)
-                .annotate(agency=GroupKey("lead_agency_id")).values("agency")
-                .annotate(received=Count("pk", filter=received), answered=Count("pk", filter=answered),
-                          on_time=Count("pk", filter=answered & Q(answered_on_time=True)),
-                          open_overdue=Count("pk", filter=open_overdue))
-                .order_by())
+    if not scope:
+        window_counts = {key: counts[key] for key in ("received", "answered", "on_time")}
+        subtrees.add(figures, led.filter(received).values("agency").annotate(**window_counts).order_by(), "agency",
+                     {name: column for name, column in names.items() if column in window_counts})
+        subtrees.add(figures, led.filter(open_overdue).values("agency").annotate(open_overdue=Count("pk"))
+                     .order_by(), "agency", {"feedback_open_overdue": "open_overdue"})
+    elif Submission.objects.filter(lead_agency__in=sorted(subtrees.targets)).count() > FEW_SUBMISSIONS:
+        subtrees.add(figures, led.filter(received | open_overdue).values("agency").annotate(**counts).order_by(),
+                     "agency", names)
     else:
         # From each agency to its submissions: a LEFT JOIN, so that the lead agency's index is walked for each.
-        def led(condition):
-            return _prefixed(condition, "feedback_led__")
-
-        rows = (Organisation.objects.filter(scope).order_by().values("pk")
-                .annotate(agency=F("pk"), received=Count("feedback_led", filter=led(received)),
-                          answered=Count("feedback_led", filter=led(answered)),
-                          on_time=Count("feedback_led", filter=led(answered & Q(answered_on_time=True))),
-                          open_overdue=Count("feedback_led", filter=led(open_overdue))))
-    subtrees.add(figures, rows, "agency", names)
+        through = {key: Count("feedback_led", filter=_prefixed(condition, "feedback_led__"))
+                   for key, condition in conditions.items()}
+        subtrees.add(figures, Organisation.objects.filter(scope).order_by().values("pk")
+                     .annotate(agency=F("pk"), **through), "agency", names)
 
 
 def _prefixed(condition, prefix):
@@ -392,14 +399,12 @@ def default_window(today):
 
 
 def org_figures(organisations, *, today, window_start, window_end):
-    """{organisation pk: Figures} for each organisation's subtree. A constant number of queries whatever the
-    number of organisations, their depths and the volume of data (none for an empty list): one to read the
-    organisations' paths, one for the plans' reporting rules, then one GROUP BY per source (assignments,
-    progress reports, KPI values, roll-ups, feedback), each grouped by organisation and added up here into every
-    requested subtree the organisation belongs to; when the subtrees hold at most MAX_FILTERED_ORGANISATIONS
-    organisations (a ministry, a province, communes of a province), one more counts their submissions to choose
-    how to read them. So 7 queries for the nation, all provinces or all communes, 8 for smaller sets.
-    At national volume the sources are read whole (seconds on SQLite): pages use cached_org_figures()."""
+    """{organisation pk: Figures} for each organisation's subtree, in 8 queries whatever the number of
+    organisations, their depths and the volume of data (none for an empty list): the organisations' paths, the
+    plans' reporting rules, one GROUP BY per source (assignments, progress reports, KPI values, roll-ups), each
+    grouped by organisation and added up here into every requested subtree the organisation belongs to, and
+    two for the feedback (see _add_feedback). At national volume the sources are read whole, which takes
+    seconds: pages read cached_org_figures()."""
     organisations = list(organisations)
     if not organisations:
         return {}
