@@ -29,7 +29,7 @@ from nq57.indicators.exports import table_response
 from nq57.indicators.queries import national_root
 from nq57.orgs.models import CENTRAL_AGENCY_KINDS, COMMUNE_KINDS, PROVINCE_KINDS, Organisation
 
-from .figures import Figures, org_figures
+from .figures import Figures, default_window, org_figures
 from .ranking import COMPOSITE, K, MEASURES, PeerRow, composite, explain, number, percent, rank_peers, rounded
 
 PAGE_SIZE = 100
@@ -41,15 +41,6 @@ PEERS = {
     "communes": gettext_lazy("Communes"),
 }
 TEMPLATE = "dashboards/rankings.html"
-
-
-def default_window(today):
-    """The last twelve months up to today, both included (29 February falls back to the 28th)."""
-    try:
-        year_ago = today.replace(year=today.year - 1)
-    except ValueError:
-        year_ago = today.replace(year=today.year - 1, day=28)
-    return year_ago + datetime.timedelta(days=1), today
 
 
 class RankingForm(forms.Form):

@@ -84,10 +84,14 @@ class AgencyRow:
         return self.short_name or self.name
 
 
-def agency_rows(date_from, date_to):
-    """(rows by lead agency, most received first; the totals row including submissions not yet routed)."""
+def agency_rows(date_from, date_to, within=None):
+    """(rows by lead agency, most received first; the totals row including submissions not yet routed).
+
+    `within` (an organisation) keeps only lead agencies of its subtree: a periodic report's scope."""
     start, end = _bounds(date_from, date_to)
     period = Submission.objects.filter(received_at__gte=start, received_at__lt=end)
+    if within is not None:
+        period = period.filter(lead_agency__path__startswith=within.path)
     counts = (period.values("lead_agency", "lead_agency__name", "lead_agency__short_name")
               .annotate(received=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False)),
                         on_time=Count("pk", filter=Q(answered_at__isnull=False, answered_on_time=True)),

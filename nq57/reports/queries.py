@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from nq57.feedback.models import Submission
-from nq57.feedback.stats import AgencyRow
+from nq57.feedback.stats import agency_rows
 from nq57.indicators.models import IndicatorRollup, Target
 from nq57.plans.metrics import completion_filters
 from nq57.plans.models import Assignment, ProgressReport, Recommendation
@@ -180,29 +180,7 @@ def _feedback_in(scope, start, end):
 def feedback_rows(scope, start, end):
     """(rows by lead agency in the subtree, most received first; the totals row) over submissions received in
     the period: `feedback.stats.agency_rows` restricted to the subtree. Two queries."""
-    period = _feedback_in(scope, start, end)
-    counts = (period.values("lead_agency", "lead_agency__name", "lead_agency__short_name", "lead_agency__path")
-              .annotate(received=Count("pk"), answered=Count("pk", filter=Q(answered_at__isnull=False)),
-                        on_time=Count("pk", filter=Q(answered_at__isnull=False, answered_on_time=True)),
-                        rated=Count("pk", filter=Q(satisfied__isnull=False)),
-                        satisfied=Count("pk", filter=Q(satisfied=True)))
-              .order_by())
-    rows, total, paths = {}, AgencyRow(None, ""), {}
-    for item in counts:
-        row = AgencyRow(item["lead_agency"], item["lead_agency__name"] or "", item["lead_agency__short_name"] or "",
-                        item["received"], item["answered"], item["on_time"], item["rated"], item["satisfied"])
-        for name in ("received", "answered", "on_time", "rated", "satisfied"):
-            setattr(total, name, getattr(total, name) + getattr(row, name))
-        rows[row.agency_id] = row
-        paths[row.agency_id] = item["lead_agency__path"]
-    histogram = (period.filter(answered_at__isnull=False, days_to_answer__isnull=False)
-                 .values_list("lead_agency", "days_to_answer").annotate(n=Count("pk")).order_by())
-    for agency_id, days, n in histogram:
-        total.days[days] = total.days.get(days, 0) + n
-        if agency_id in rows:
-            rows[agency_id].days[days] = n
-    ordered = sorted(rows.values(), key=lambda r: (-r.received, paths[r.agency_id]))
-    return ordered, total
+    return agency_rows(start, end, within=scope)
 
 
 def feedback_totals(scope, start, end):

@@ -233,3 +233,14 @@ def dash_data(db, org, dash_today):
     return SimpleNamespace(today=dash_today, **vars(plans), k=indicators, fb=feedback,
                            orgs={code: org(code) for code in ("BCDTW", "CP", "BKHCN", "P01", "P20", "P20-SKHCN",
                                                               "X05977")})
+
+
+@pytest.fixture(autouse=True)
+def _english(client, settings):
+    # Assertions read English messages; the interface is Vietnamese by default (the cookie for pages,
+    # the override for code run outside a request).
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield

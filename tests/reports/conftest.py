@@ -225,3 +225,14 @@ def make_report(db, org):
                                      language=language, **fields)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _english(client, settings):
+    # Assertions read English messages; the interface is Vietnamese by default (the cookie for pages,
+    # the override for code run outside a request).
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        yield

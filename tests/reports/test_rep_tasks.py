@@ -135,6 +135,8 @@ def test_a_run_declared_lost_does_not_overwrite_the_new_one(pipeline, make_repor
 
 def test_a_failure_ends_as_failed_with_a_plain_message_and_the_log_has_the_traceback(
         pipeline, make_report, alice, caplog):
+    alice.language = "en"  # the message is in the requester's language
+    alice.save(update_fields=["language"])
     report = make_report(requested_by=alice)
     pipeline["fail"] = ZeroDivisionError("division by zero in a query")
     with caplog.at_level(logging.ERROR, logger="nq57.reports.tasks"):

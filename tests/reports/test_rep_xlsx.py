@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+from django.utils import translation
 from openpyxl import load_workbook
 
 from nq57.reports import content, queries, xlsx_writer
@@ -61,7 +62,8 @@ def test_the_summary_sheet_carries_the_particulars_and_the_figures(report_datase
     assert sheet.cell(row=header + 1, column=1).font.b
     figures = result.figures
     for (key, label, _is_rate, _better), row in zip(content.MEASURES, rows[header + 1:], strict=False):
-        assert row[0] == str(label)
+        with translation.override("en"):  # the report is in English, whatever the test's active language
+            assert row[0] == str(label)
         assert row[1:4] == [figures["previous"][key], figures["current"][key],
                             content.change(figures["previous"][key], figures["current"][key])], key
     assert rows[header + 1][2] == 7 and isinstance(rows[header + 1][2], int)
