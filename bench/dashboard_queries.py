@@ -52,7 +52,7 @@ django.setup()
 warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers.base")
 
 from django.conf import settings  # noqa: E402
-from django.core.cache import cache  # noqa: E402
+from django.core.cache import caches  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Count, Q  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -163,7 +163,7 @@ def measure_page(client, url, rounds, warmup):
         first_ms = (time.perf_counter() - began) * 1000
     if response.status_code != 200:
         return {"url": url, "status": response.status_code, "first_ms": round(first_ms, 1)}
-    first_queries = len(first)
+    first_queries, first_slowest = len(first), slowest(first, 8)
     for _ in range(warmup - 1):
         client.get(url)
     with CaptureQueriesContext(connection) as captured:
@@ -178,19 +178,22 @@ def measure_page(client, url, rounds, warmup):
         client.get(url)
         samples.append((time.perf_counter() - began) * 1000)
     return {"url": url, "status": 200, "first_ms": round(first_ms, 1), "first_queries": first_queries,
+            "first_slowest_queries": first_slowest,
             "queries": queries,
             "sql_ms": round(sql_ms, 1), "request_with_query_log_ms": round(counted_ms, 1),
             "html_kb": round(len(response.content) / 1024, 1), "timing": percentiles(samples),
             "slowest_queries": queries_slowest}
 
 
-def measure_pages(rounds, warmup):
+def measure_pages(rounds, warmup, only=()):
     from django.contrib.auth import get_user_model
 
     client = Client()
     client.force_login(get_user_model().objects.get(username=LOGIN))
     results = {}
     for name, url in page_list():
+        if only and not any(name.startswith(prefix) for prefix in only):
+            continue
         try:
             results[name] = measure_page(client, url, rounds, warmup)
         except Exception as exc:  # a page being written by someone else: report it and go on
@@ -255,11 +258,16 @@ def main():
     parser.add_argument("--figures-rounds", type=int, default=10)
     parser.add_argument("--report-runs", type=int, default=1)
     parser.add_argument("--only", action="append", choices=["figures", "pages", "report"])
+    parser.add_argument("--page", action="append", default=[], choices=["dashboard", "rankings", "early"],
+                        help="only the pages whose name starts so (repeatable)")
     parser.add_argument("--cache-seconds", type=int, default=0,
                         help="NQ57_FIGURES_CACHE_SECONDS for the run (0: figures.cached_* compute every time)")
     parser.add_argument("--live", action="store_true",
                         help="also turn the dashboard's own cache off (NQ57_DASHBOARD_CACHE_SECONDS=0): every "
                              "request computes everything")
+    parser.add_argument("--rankings-from-cache", action="store_true",
+                        help="what-if: the rankings page reading figures.cached_org_figures instead of org_figures "
+                             "(patched in this process only; use with --cache-seconds)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     parts = args.only or ["figures", "pages", "report"]
@@ -269,9 +277,15 @@ def main():
         NQ57_FIGURES_CACHE_SECONDS=args.cache_seconds,
         **({"NQ57_DASHBOARD_CACHE_SECONDS": 0} if args.live else {}),
     ).enable()
-    cache.clear()
+    if args.rankings_from_cache:
+        from nq57.dashboards import views_rankings
+
+        views_rankings.org_figures = cached_org_figures
+    for alias in settings.CACHES:  # cold: the first request of each page computes
+        caches[alias].clear()
     result = {"database": connection.vendor, "started": timezone.now().isoformat(), "cache_seconds": args.cache_seconds,
               "dashboard_cache_seconds": getattr(settings, "NQ57_DASHBOARD_CACHE_SECONDS", None),
+              "rankings_from_cache": args.rankings_from_cache,
               "load_average_before": os.getloadavg(), "volumes": volumes()}
     say(f"{connection.vendor}: {result['volumes']}")
     if "figures" in parts:
@@ -279,7 +293,7 @@ def main():
         result["figures"] = measure_figures(args.figures_rounds)
     if "pages" in parts:
         say(f"pages ({args.rounds} requests each after {args.warmup} warm-up):")
-        result["pages"] = measure_pages(args.rounds, args.warmup)
+        result["pages"] = measure_pages(args.rounds, args.warmup, args.page)
     if "report" in parts:
         say("national six-month report:")
         result["report"] = measure_report(args.report_runs)

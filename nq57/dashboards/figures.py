@@ -37,7 +37,7 @@ from collections import defaultdict
 from dataclasses import dataclass, fields
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import connections
 from django.db.models import Case, Count, F, IntegerField, Max, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest, Least
@@ -254,7 +254,9 @@ def _add_assignments(figures, subtrees, window):
     with connection.cursor() as cursor:
         cursor.execute(query, params)
         names = ["assignments", *ASSIGNMENT_FLAGS, "reports_expected", "reports_on_time"]
-        result = [dict(zip(["organisation_id", *names], row, strict=True)) for row in cursor.fetchall()]
+        # int(): PostgreSQL sums a bigint column into a numeric (a Decimal here).
+        result = [{"organisation_id": pk, **{name: int(value or 0) for name, value in zip(names, values, strict=True)}}
+                  for pk, *values in cursor.fetchall()]
     subtrees.add(figures, result, "organisation_id", {name: name for name in names})
 
 
@@ -347,7 +349,8 @@ def _add_feedback(figures, subtrees, window):
     - a few hundred organisations at most: first a count of their submissions on the lead agency's index; few
       (a province, a ministry, communes), then every agency's submissions read agency by agency; many (all the
       ministries together lead 40 % of them), then the window and the backlog in one pass, other agencies'
-      rows skipped. SQLite's planner, estimating rows per agency as the average, cannot choose this itself.
+      rows skipped. SQLite's planner, estimating rows per agency as the average, cannot choose this itself,
+      and needs the agency-by-agency read spelt out as a join from the organisations.
     """
     start, end = window.moments()
     received = Q(received_at__gte=start, received_at__lt=end)
@@ -369,12 +372,17 @@ def _add_feedback(figures, subtrees, window):
     elif Submission.objects.filter(lead_agency__in=sorted(subtrees.targets)).count() > FEW_SUBMISSIONS:
         subtrees.add(figures, led.filter(received | open_overdue).values("agency").annotate(**counts).order_by(),
                      "agency", names)
-    else:
-        # From each agency to its submissions: a LEFT JOIN, so that the lead agency's index is walked for each.
+    elif connections[Submission.objects.db].vendor == "sqlite":
+        # From each agency to its submissions: a LEFT JOIN, so that SQLite walks the lead agency's index for each.
         through = {key: Count("feedback_led", filter=_prefixed(condition, "feedback_led__"))
                    for key, condition in conditions.items()}
         subtrees.add(figures, Organisation.objects.filter(scope).order_by().values("pk")
                      .annotate(agency=F("pk"), **through), "agency", names)
+    else:
+        # PostgreSQL knows how many rows each agency has: the list on the lead agency's index (it would not carry
+        # the list across the LEFT JOIN above, and read every submission).
+        subtrees.add(figures, Submission.objects.filter(lead_agency__in=sorted(subtrees.targets))
+                     .values("lead_agency_id").annotate(**counts).order_by(), "lead_agency_id", names)
 
 
 def _prefixed(condition, prefix):
@@ -434,8 +442,14 @@ def cache_seconds():
     return max(0, int(getattr(settings, "NQ57_FIGURES_CACHE_SECONDS", 0) or 0))
 
 
+def figures_cache():
+    """The cache the web processes and the worker share (settings.CACHES["dashboards"]: Redis, else a database
+    table), or the default one where that is not configured."""
+    return caches["dashboards" if "dashboards" in settings.CACHES else "default"]
+
+
 def every_organisation_figures(*, today, window_start, window_end):
-    """{pk: Figures} of every organisation of the map, for one window: the same seven queries, each source read
+    """{pk: Figures} of every organisation of the map, for one window: the same eight queries, each source read
     once (what the national figures alone cost), every row added into each of its organisation's ancestors."""
     organisations = Organisation.objects.order_by().only("pk", "path")
     return org_figures(organisations, today=today, window_start=window_start, window_end=window_end)
@@ -446,7 +460,7 @@ def cached_table(*, today, window_start, window_end, refresh=False):
     when `refresh`); without a cache (cache_seconds() == 0) computed each time."""
     seconds = cache_seconds()
     key = CACHE_KEY.format(today=today.isoformat(), start=window_start.isoformat(), end=window_end.isoformat())
-    stored = cache.get(key) if seconds and not refresh else None
+    stored = figures_cache().get(key) if seconds and not refresh else None
     if stored is not None:
         computed_at, rows = stored
         return computed_at, {pk: Figures(pk, *values) for pk, values in rows.items()}
@@ -454,12 +468,12 @@ def cached_table(*, today, window_start, window_end, refresh=False):
     table = every_organisation_figures(today=today, window_start=window_start, window_end=window_end)
     if seconds:
         rows = {pk: tuple(getattr(f, name) for name in FIELD_NAMES) for pk, f in table.items()}
-        cache.set(key, (computed_at, rows), seconds)
+        figures_cache().set(key, (computed_at, rows), seconds)
     return computed_at, table
 
 
 def cached_org_figures(organisations, *, today, window_start, window_end):
-    """org_figures() read from a table of every organisation's figures kept in Django's cache for
+    """org_figures() read from a table of every organisation's figures kept in figures_cache() for
     NQ57_FIGURES_CACHE_SECONDS, so that a page costs no figure query while the table is fresh (figures are then
     at most that old; computed_at() says when they were made). Without a cache, exactly org_figures()."""
     organisations = list(organisations)
@@ -480,7 +494,7 @@ def cached_scope_figures(scope, *, today, window_start, window_end):
 def computed_at(*, today, window_start, window_end):
     """When the cached figures of this window were computed (None when not cached)."""
     key = CACHE_KEY.format(today=today.isoformat(), start=window_start.isoformat(), end=window_end.isoformat())
-    stored = cache.get(key) if cache_seconds() else None
+    stored = figures_cache().get(key) if cache_seconds() else None
     return stored[0] if stored else None
 
 

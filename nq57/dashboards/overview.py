@@ -33,7 +33,7 @@ from nq57.indicators.queries import index_rows, summary_counts
 from nq57.orgs.models import PROVINCE_KINDS, Organisation
 from nq57.plans.models import Assignment, TaskGroup
 
-from .figures import default_window, org_figures
+from .figures import cached_org_figures, default_window
 from .warnings import early_warnings
 
 Status = Assignment.Status
@@ -332,11 +332,12 @@ def cache_key(scope, today):
 
 def compute_scope_data(scope, root, today):
     """Everything on a scope's dashboard that does not depend on who looks: a constant number of aggregate
-    queries (the figures of the scope and of its provinces in one call to `org_figures`)."""
+    queries (the figures of the scope and of its provinces in one call to `cached_org_figures`: the table the
+    worker keeps, else computed now)."""
     all_provinces = provinces()
     inside = ([p for p in all_provinces if p.path.startswith(scope.path) and p.pk != scope.pk]
               if scope_contains_provinces(scope, all_provinces) else [])
-    figures = org_figures([scope, *inside], **window(today))
+    figures = cached_org_figures([scope, *inside], **window(today))
     warnings, warning_counts = early_warnings(scope, today=today, limit=10)
     return {
         "computed_at": timezone.now(), "today": today, "figures": figures, "provinces": all_provinces,

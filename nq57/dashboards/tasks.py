@@ -22,7 +22,10 @@ def refresh_dashboards():
 
     if cache_seconds() <= 0:
         return {"refreshed": 0}
+    from .figures import refresh_figures_cache
+
     started = timezone.now()
+    refresh_figures_cache()  # the rankings' table of every organisation, for the default period
     scopes = leaders_scopes()
     refresh_cache(scopes)
     return {"refreshed": len(scopes), "seconds": round((timezone.now() - started).total_seconds(), 1)}

@@ -2,7 +2,8 @@
 
 /dashboards/rankings/?peers=ministries|provinces|communes&within=<pk>&measure=composite|<measure>&from=&to=
 &format=csv|xlsx. The formulas are the pure functions of ranking.py; every peer's figures (its whole
-subtree) come from figures.org_figures, so the page costs the same number of queries for 10 peers or 3,321.
+subtree) come from figures.cached_org_figures (one table of every organisation's figures, kept by the worker for
+settings.NQ57_FIGURES_CACHE_SECONDS), so the page costs the same number of queries for 10 peers or 3,321.
 
 Who may rank whom: peers are compared under their common parent (the Government for ministries, the
 local-government branch for provinces, the province for its communes); the user needs VIEW on that parent.
@@ -29,7 +30,7 @@ from nq57.indicators.exports import table_response
 from nq57.indicators.queries import national_root
 from nq57.orgs.models import CENTRAL_AGENCY_KINDS, COMMUNE_KINDS, PROVINCE_KINDS, Organisation
 
-from .figures import Figures, default_window, org_figures
+from .figures import Figures, cached_org_figures, default_window
 from .ranking import COMPOSITE, K, MEASURES, PeerRow, composite, explain, number, percent, rank_peers, rounded
 
 PAGE_SIZE = 100
@@ -279,7 +280,7 @@ class RankingsView(LoginRequiredMixin, View):
             return denied(request, message)
         start, end = form.window(today)
         measure = data["measure"] or COMPOSITE
-        figures = org_figures(comparison.peers, today=today, window_start=start, window_end=end)
+        figures = cached_org_figures(comparison.peers, today=today, window_start=start, window_end=end)
         organisations = {o.pk: o for o in comparison.peers}
         ranked = rank_peers([PeerRow(o.pk, o.name, figures.get(o.pk) or Figures(organisation_id=o.pk))
                              for o in comparison.peers], MEASURES, k=K, sort_by=measure)

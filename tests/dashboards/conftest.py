@@ -56,6 +56,7 @@ def _dashboard_cache_off(settings):
     # The scope dashboard keeps its computed figures in the cache (nq57.dashboards.overview.scope_data); tests
     # change data between requests, so they compute every time unless a test turns the cache on (and clears it).
     settings.NQ57_DASHBOARD_CACHE_SECONDS = 0
+    settings.NQ57_FIGURES_CACHE_SECONDS = 0  # likewise the rankings' table of figures
 
 
 @pytest.fixture

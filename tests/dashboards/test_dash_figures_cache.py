@@ -1,15 +1,14 @@
 """The cache of every organisation's figures (figures.cached_org_figures): off unless the setting asks for it, then
-a page reads the figures without a query until the table is refreshed or expires."""
+a page reads the figures from one table (no query, or one on a database cache) until it is refreshed or expires."""
 
 import datetime
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from nq57.dashboards.figures import (
-    cached_org_figures, cached_scope_figures, computed_at, every_organisation_figures, org_figures,
+    cached_org_figures, cached_scope_figures, computed_at, every_organisation_figures, figures_cache, org_figures,
     refresh_figures_cache,
 )
 from nq57.orgs.models import Organisation
@@ -20,10 +19,10 @@ WINDOW = dict(today=D(2026, 7, 10), window_start=D(2025, 7, 11), window_end=D(20
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()
+def _empty_cache(db):
+    figures_cache().clear()
     yield
-    cache.clear()
+    figures_cache().clear()
 
 
 @pytest.fixture
@@ -52,19 +51,19 @@ def test_without_the_setting_every_call_computes(places):
     assert computed_at(**WINDOW) is None
 
 
-def test_with_the_setting_a_second_page_reads_no_figure_query(places, settings):
+def test_with_the_setting_a_second_page_reads_the_table_instead(places, settings):
     settings.NQ57_FIGURES_CACHE_SECONDS = 600
     organisations = [places["root"], places["province"], places["commune"], places["hanoi"]]
     first, queries = _queries(lambda: cached_org_figures(organisations, **WINDOW))
     assert queries > 0 and computed_at(**WINDOW) is not None
     again, queries_again = _queries(lambda: cached_org_figures(organisations, **WINDOW))
-    assert queries_again == 0
+    assert queries_again <= 1  # reading the table (a query when the cache is a database table)
     assert again == first == org_figures(organisations, **WINDOW)
     assert (again[places["root"].pk].overdue, again[places["province"].pk].overdue) == (2, 1)
     # Every organisation is in the table: the communes of any province cost nothing more either.
     communes, queries_communes = _queries(lambda: cached_org_figures(
         list(Organisation.objects.filter(kind="commune")), **WINDOW))
-    assert queries_communes == 1  # reading the communes themselves; their figures come from the table
+    assert queries_communes <= 2  # the communes themselves, and the table
     assert communes[places["commune"].pk].assignments == 1
 
 

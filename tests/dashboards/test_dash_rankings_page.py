@@ -40,7 +40,7 @@ def stub_figures(monkeypatch):
         calls.append({"count": len(organisations), "start": window_start, "end": window_end, "today": today})
         return {o.pk: Figures(organisation_id=o.pk, **STUB.get(o.code, {})) for o in organisations}
 
-    monkeypatch.setattr(views_rankings, "org_figures", org_figures)
+    monkeypatch.setattr(views_rankings, "cached_org_figures", org_figures)
     return calls
 
 
