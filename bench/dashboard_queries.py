@@ -27,9 +27,10 @@ the national standing office `vanphong` (VIEW on the whole country), after --war
   the root organisation, 2026-01-01 … 2026-06-30, Vietnamese), run synchronously, --report-runs times (target
   ≤ 60 s); the reports made are deleted afterwards with their files.
 
-The dashboard page keeps each scope's computed data in Django's cache (NQ57_DASHBOARD_CACHE_SECONDS, 300 s by
-default): its first request (reported as `first_ms`) computes, the measured ones read the cache; --live measures
-the computation itself. A page that does not exist yet (404) or fails is reported as such, and the others go on.
+The dashboard page keeps each scope's computed data in the shared "dashboards" cache (NQ57_DASHBOARD_CACHE_SECONDS,
+1,800 s by default; the worker recomputes the nation, the ministries and the provinces every
+NQ57_DASHBOARD_REFRESH_MINUTES): its first request (reported as `first_ms`) computes, the measured ones read the
+cache; --live measures the computation itself. A page that does not exist yet (404) or fails is reported as such, and the others go on.
 """
 
 import argparse
@@ -266,8 +267,8 @@ def main():
                         help="also turn the dashboard's own cache off (NQ57_DASHBOARD_CACHE_SECONDS=0): every "
                              "request computes everything")
     parser.add_argument("--rankings-from-cache", action="store_true",
-                        help="what-if: the rankings page reading figures.cached_org_figures instead of org_figures "
-                             "(patched in this process only; use with --cache-seconds)")
+                        help="kept for older commands: the rankings page now reads figures.cached_org_figures "
+                             "itself (use --cache-seconds)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     parts = args.only or ["figures", "pages", "report"]
@@ -277,10 +278,6 @@ def main():
         NQ57_FIGURES_CACHE_SECONDS=args.cache_seconds,
         **({"NQ57_DASHBOARD_CACHE_SECONDS": 0} if args.live else {}),
     ).enable()
-    if args.rankings_from_cache:
-        from nq57.dashboards import views_rankings
-
-        views_rankings.org_figures = cached_org_figures
     for alias in settings.CACHES:  # cold: the first request of each page computes
         caches[alias].clear()
     result = {"database": connection.vendor, "started": timezone.now().isoformat(), "cache_seconds": args.cache_seconds,
