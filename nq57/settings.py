@@ -194,7 +194,7 @@ else:
     CACHES["dashboards"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
                             "LOCATION": "nq57_dashboard_cache", "OPTIONS": {"MAX_ENTRIES": 5000}}
 NQ57_DASHBOARD_CACHE_SECONDS = env_int("NQ57_DASHBOARD_CACHE_SECONDS", 1800)  # 0: always compute on request
-NQ57_DASHBOARD_REFRESH_MINUTES = env_int("NQ57_DASHBOARD_REFRESH_MINUTES", 10)
+NQ57_DASHBOARD_REFRESH_MINUTES = env_int("NQ57_DASHBOARD_REFRESH_MINUTES", 15)
 # The rankings read one table of every organisation's figures per period, kept as long in the same cache.
 NQ57_FIGURES_CACHE_SECONDS = env_int("NQ57_FIGURES_CACHE_SECONDS", 1800)  # 0: computed on each request
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)  # a working day
