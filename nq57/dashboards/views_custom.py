@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views import View
 
+from nq57.core.forms import add_service_errors
 from nq57.core.permissions import can_anywhere
 from nq57.core.roles import Action
 
@@ -38,20 +39,6 @@ def dashboard_or_403(user, pk, *, edit=False):
     if edit and not actions.can_edit_dashboard(user, dashboard):
         raise PermissionDenied
     return dashboard
-
-
-def _service_errors(form, exc):
-    """A service's refusal next to the form's fields (or on top)."""
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, _("Your roles do not allow this here."))
-        return
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(name if name in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 class DashboardListView(LoginRequiredMixin, View):
@@ -78,7 +65,7 @@ class DashboardCreateView(LoginRequiredMixin, View):
                 dashboard = actions.create_dashboard(actor=request.user, owner=data["owner"], title=data["title"],
                                                      description=data["description"], shared=data["shared"])
             except (ValidationError, PermissionDenied) as exc:
-                _service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The dashboard was created. Add its first panel."))
                 return redirect(dashboard)
@@ -110,7 +97,7 @@ class DashboardEditView(LoginRequiredMixin, View):
                 actions.update_dashboard(actor=request.user, dashboard=dashboard, title=data["title"],
                                          description=data["description"], shared=data["shared"])
             except (ValidationError, PermissionDenied) as exc:
-                _service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The dashboard was saved."))
                 return redirect(dashboard)
@@ -186,7 +173,7 @@ class PanelCreateView(LoginRequiredMixin, PanelFormMixin, View):
                 panel = actions.add_panel(actor=request.user, dashboard=dashboard, measure=measure,
                                           chart=data["chart"], filters=data["filters"], title=data["title"])
             except (ValidationError, PermissionDenied) as exc:
-                _service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The panel “%(title)s” was added.") % {"title": panel.title})
                 return redirect(f"{dashboard.get_absolute_url()}#panel-{panel.pk}")
@@ -210,7 +197,7 @@ class PanelEditView(LoginRequiredMixin, PanelFormMixin, View):
                 actions.update_panel(actor=request.user, panel=panel, measure=measure, chart=data["chart"],
                                      filters=data["filters"], title=data["title"])
             except (ValidationError, PermissionDenied) as exc:
-                _service_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("The panel “%(title)s” was saved.") % {"title": panel.title})
                 return redirect(f"{dashboard.get_absolute_url()}#panel-{panel.pk}")

@@ -14,6 +14,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views import View
 
+from nq57.core.forms import add_service_errors
 from nq57.core.permissions import can, can_anywhere
 from nq57.core.roles import Action
 
@@ -25,19 +26,6 @@ from .models import Report, ReportSchedule
 MAX_ID = 2**63 - 1  # ids are 64-bit; a longer number in a URL is simply not there
 PAGE_SIZE = 50
 PENDING = (Report.Status.QUEUED, Report.Status.RUNNING)
-
-
-def _service_errors(form, exc):
-    if isinstance(exc, PermissionDenied):
-        form.add_error("scope" if "scope" in form.fields else None, _("Your roles do not allow this here."))
-        return
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            for message in errors:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
 
 
 def _require_viewer(user):
@@ -131,7 +119,7 @@ class ReportCreateView(LoginRequiredMixin, View):
                     document_number=data["document_number"], place=data["place"], recipients=data["recipients"],
                     signer_title=data["signer_title"], signer_name=data["signer_name"])
             except (ValidationError, PermissionDenied) as exc:
-                _service_errors(form, exc)
+                add_service_errors(form, exc, refused_field="scope")
             else:
                 messages.success(request, _("The report is being generated. This page shows its progress."))
                 return redirect(report)
@@ -269,7 +257,7 @@ class ScheduleFormView(LoginRequiredMixin, View):
                     schedule = actions.update_schedule(actor=request.user, schedule=schedule, **values)
                     messages.success(request, _("The schedule was saved."))
             except (ValidationError, PermissionDenied) as exc:
-                _service_errors(form, exc)
+                add_service_errors(form, exc, refused_field="scope")
             else:
                 return redirect("reports:list")
         return render(request, self.template, {"form": form, "schedule": schedule}, status=400)

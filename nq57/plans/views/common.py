@@ -2,7 +2,8 @@
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
+
+from nq57.core.forms import add_service_errors  # noqa: F401 (the plan views import it from here)
 
 from ..filters import can_view_plan, can_view_task
 from ..models import Plan, Task
@@ -23,21 +24,3 @@ def task_or_403(user, pk):
     if not can_view_task(user, task):
         raise PermissionDenied
     return task
-
-
-def add_service_errors(form, exc, rename=None):
-    """Show a service function's refusal on the form: field errors next to their field, others on top.
-
-    `rename` maps the service's field names to the form's where they differ ({"file": "evidence"}).
-    """
-    rename = rename or {}
-    if isinstance(exc, PermissionDenied):
-        form.add_error(None, _("Your roles do not allow this here."))
-    elif hasattr(exc, "error_dict"):
-        for field, messages in exc.message_dict.items():
-            field = rename.get(field, field)
-            for message in messages:
-                form.add_error(field if field in form.fields else None, message)
-    else:
-        for message in exc.messages:
-            form.add_error(None, message)
