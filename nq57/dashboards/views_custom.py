@@ -17,18 +17,12 @@ from django.utils.translation import gettext as _
 from django.views import View
 
 from nq57.core.forms import add_service_errors
-from nq57.core.permissions import can_anywhere
-from nq57.core.roles import Action
+from nq57.indicators.queries import require_viewer  # role holders only
 
 from . import actions
 from .forms_custom import DashboardForm, MeasureForm, PanelForm
 from .models import CustomDashboard, Panel
 from .panels import MEASURES, render_panels
-
-
-def _require_viewer(user):
-    if not can_anywhere(user, Action.VIEW):
-        raise PermissionDenied
 
 
 def dashboard_or_403(user, pk, *, edit=False):
@@ -45,7 +39,7 @@ class DashboardListView(LoginRequiredMixin, View):
     """The dashboards the user may open, by organisation."""
 
     def get(self, request):
-        _require_viewer(request.user)
+        require_viewer(request.user)
         dashboards = (actions.visible_dashboards(request.user).select_related("owner", "created_by")
                       .annotate(panel_count=Count("panels")).order_by("owner__path", "title", "pk"))
         return render(request, "dashboards/custom_list.html", {"dashboards": dashboards})
@@ -53,11 +47,11 @@ class DashboardListView(LoginRequiredMixin, View):
 
 class DashboardCreateView(LoginRequiredMixin, View):
     def get(self, request):
-        _require_viewer(request.user)
+        require_viewer(request.user)
         return render(request, "dashboards/custom_form.html", {"form": DashboardForm(user=request.user)})
 
     def post(self, request):
-        _require_viewer(request.user)
+        require_viewer(request.user)
         form = DashboardForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data

@@ -10,18 +10,19 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
 
-from nq57.core.permissions import can, can_anywhere
+from nq57.core.permissions import can_anywhere
 from nq57.core.roles import Action
 from nq57.indicators.exports import table_response
-from nq57.indicators.queries import default_scope, national_root, scope_choices, with_scope
+from nq57.indicators.queries import national_root
 from nq57.orgs.models import CENTRAL_AGENCY_KINDS, PROVINCE_KINDS, Organisation
 
+from .views_overview import dashboard_scope, selector_groups
 from .warnings import KINDS, early_warnings
 
 PANEL_SIZE = 10
@@ -46,23 +47,6 @@ def agency_choices(scope):
                 .only("pk", "name", "path", "kind", "sort_order").order_by("path"))
 
 
-def visible_scopes(user, root, scope):
-    """The scope selector's groups without what the user may not open here (the nation, for most users)."""
-    groups = [(label, [o for o in members if can(user, Action.VIEW, o)])
-              for label, members in with_scope(scope_choices(user, root), scope)]
-    return [(label, members) for label, members in groups if members]
-
-
-def viewer_scope(user, pk, root):
-    """The scope of ?scope=<pk> (404 if unknown), else the user's default; 403 outside the user's VIEW subtree."""
-    if not can_anywhere(user, Action.VIEW):
-        raise PermissionDenied
-    scope = default_scope(user, root) if pk is None else get_object_or_404(Organisation, pk=pk)
-    if not can(user, Action.VIEW, scope):
-        raise PermissionDenied
-    return scope
-
-
 class WarningsView(LoginRequiredMixin, View):
     """Early warnings of one scope; ?scope=&kind=&agency=&format=csv."""
 
@@ -75,7 +59,7 @@ class WarningsView(LoginRequiredMixin, View):
         if not form.is_valid():
             return render(request, "dashboards/warnings.html", {"form": form, "invalid": True}, status=400)
         data = form.cleaned_data
-        scope = viewer_scope(user, data["scope"], root)
+        scope = dashboard_scope(user, data["scope"], root)
         agency = None
         if data["agency"] is not None:
             agency = Organisation.objects.filter(pk=data["agency"], path__startswith=scope.path).first()
@@ -97,7 +81,7 @@ class WarningsView(LoginRequiredMixin, View):
             "form": form, "scope": scope, "root": root, "kind": kind, "agency": agency,
             "warnings": warnings, "warning_counts": counts, "shown_total": shown_total,
             "truncated": shown_total > len(warnings), "page_limit": PAGE_LIMIT,
-            "scopes": visible_scopes(user, root, scope), "agencies": agency_choices(scope),
+            "scopes": selector_groups(user, root, scope), "agencies": agency_choices(scope),
         })
 
 
@@ -111,7 +95,7 @@ class WarningsPanelView(LoginRequiredMixin, View):
         form = WarningsForm(request.GET)
         if not form.is_valid():
             return HttpResponseBadRequest(_("Unknown scope."))
-        scope = viewer_scope(request.user, form.cleaned_data["scope"], national_root())
+        scope = dashboard_scope(request.user, form.cleaned_data["scope"], national_root())
         warnings, counts = early_warnings(scope, today=timezone.localdate(), limit=PANEL_SIZE)
         return render(request, "dashboards/_warnings_panel.html",
                       {"warnings": warnings, "warning_counts": counts, "scope": scope})

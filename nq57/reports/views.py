@@ -17,6 +17,7 @@ from django.views import View
 from nq57.core.forms import add_service_errors
 from nq57.core.permissions import can, can_anywhere
 from nq57.core.roles import Action
+from nq57.indicators.queries import require_viewer  # role holders only
 
 from . import actions
 from .forms import ReportForm, ScheduleForm
@@ -26,11 +27,6 @@ from .models import Report, ReportSchedule
 MAX_ID = 2**63 - 1  # ids are 64-bit; a longer number in a URL is simply not there
 PAGE_SIZE = 50
 PENDING = (Report.Status.QUEUED, Report.Status.RUNNING)
-
-
-def _require_viewer(user):
-    if not can_anywhere(user, Action.VIEW):
-        raise PermissionDenied
 
 
 def report_or_403(user, pk):
@@ -57,7 +53,7 @@ class ReportListView(LoginRequiredMixin, View):
 
     def get(self, request):
         user = request.user
-        _require_viewer(user)
+        require_viewer(user)
         reports = (Report.objects.restrict(user).select_related("scope", "requested_by")
                    .defer("figures", "recipients"))
         mine = request.GET.get("mine") == "1"
@@ -103,12 +99,12 @@ class ReportCreateView(LoginRequiredMixin, View):
         return initial
 
     def get(self, request):
-        _require_viewer(request.user)
+        require_viewer(request.user)
         form = ReportForm(user=request.user, initial=self.initial(request))
         return render(request, self.template, {"form": form})
 
     def post(self, request):
-        _require_viewer(request.user)
+        require_viewer(request.user)
         form = ReportForm(request.POST, user=request.user)
         if form.is_valid():
             data = form.cleaned_data
